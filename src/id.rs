@@ -1,0 +1,186 @@
+//! Typed identifiers.
+//!
+//! Each id is a newtype over a UUID v7, so ids sort by creation time (good
+//! for database indexes and cursor pagination) and cannot be mixed up: a
+//! [`TicketId`] is not an [`AgentId`]. All of them print and parse as the
+//! plain hyphenated UUID and serialize transparently.
+//!
+//! ```
+//! use helpdesk::TicketId;
+//! let id = TicketId::new();
+//! let parsed: TicketId = id.to_string().parse()?;
+//! assert_eq!(id, parsed);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident, $kind:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            /// A fresh, time-ordered id (UUID v7).
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+            /// Wraps an existing UUID (e.g. your own user id).
+            pub const fn from_uuid(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
+            /// The underlying UUID.
+            pub const fn as_uuid(&self) -> &Uuid {
+                &self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), self.0)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = crate::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s.trim())
+                    .map(Self)
+                    .map_err(|e| crate::Error::validation($kind, format!("`{s}` is not a UUID: {e}")))
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(u: Uuid) -> Self {
+                Self(u)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// Identifies a ticket.
+    TicketId, "ticket_id"
+);
+uuid_id!(
+    /// Identifies an agent (support staff: agent, supervisor or admin).
+    AgentId, "agent_id"
+);
+uuid_id!(
+    /// Identifies a customer (the requester of tickets).
+    CustomerId, "customer_id"
+);
+uuid_id!(
+    /// Identifies one event in a ticket's timeline.
+    EventId, "event_id"
+);
+uuid_id!(
+    /// Identifies one notification in the outbox.
+    NotificationId, "notification_id"
+);
+
+/// The human-friendly ticket number, printed as `#1042`.
+///
+/// Allocated by the store, unique per store, increasing.
+///
+/// ```
+/// use helpdesk::TicketRef;
+/// let r: TicketRef = "#1042".parse()?;
+/// assert_eq!(r.to_string(), "#1042");
+/// assert_eq!("1042".parse::<TicketRef>()?, r);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TicketRef(pub u64);
+
+impl fmt::Display for TicketRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+impl FromStr for TicketRef {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let digits = s.trim().trim_start_matches('#');
+        digits
+            .parse::<u64>()
+            .map(TicketRef)
+            .map_err(|_| crate::Error::validation("reference", format!("`{s}` is not a ticket reference like #1042")))
+    }
+}
+
+/// Names a support group (a queue / support center), e.g. `network-l1`.
+///
+/// Groups are configuration, so their ids are readable slugs rather than
+/// UUIDs: they appear in TOML routing and escalation rules.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct GroupId(String);
+
+impl GroupId {
+    /// A group id; must be 1-64 characters of letters, digits, `-`, `_`, `.`.
+    pub fn new(s: impl Into<String>) -> crate::Result<Self> {
+        let s = s.into();
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if ok {
+            Ok(GroupId(s))
+        } else {
+            Err(crate::Error::validation(
+                "group",
+                format!("`{s}` is not a group id (1-64 letters, digits, `-`, `_`, `.`)"),
+            ))
+        }
+    }
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for GroupId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for GroupId {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        GroupId::new(s)
+    }
+}
+
+impl TryFrom<String> for GroupId {
+    type Error = crate::Error;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        GroupId::new(s)
+    }
+}
+
+impl From<GroupId> for String {
+    fn from(g: GroupId) -> String {
+        g.0
+    }
+}

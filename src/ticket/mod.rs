@@ -1,0 +1,3 @@
+//! Tickets, their events and their lifecycle.
+mod status;
+pub use status::StatusId;
