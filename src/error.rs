@@ -35,7 +35,9 @@ pub enum Error {
     },
     /// Optimistic concurrency: the ticket changed since it was loaded.
     /// Reload and retry the command.
-    #[error("ticket {ticket} was changed concurrently (expected version {expected}, found {actual})")]
+    #[error(
+        "ticket {ticket} was changed concurrently (expected version {expected}, found {actual})"
+    )]
     Conflict {
         /// The ticket that changed.
         ticket: TicketId,
@@ -91,22 +93,34 @@ pub enum Error {
 impl Error {
     /// A store error with a back-end source.
     pub fn store(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
-        Error::Store { message: message.into(), source: Some(source.into()) }
+        Error::Store {
+            message: message.into(),
+            source: Some(source.into()),
+        }
     }
 
     /// A store error without a source (e.g. corrupt data detected by the crate).
     pub fn store_msg(message: impl Into<String>) -> Self {
-        Error::Store { message: message.into(), source: None }
+        Error::Store {
+            message: message.into(),
+            source: None,
+        }
     }
 
     /// A validation error for `field`.
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Validation(ValidationError { field: field.into(), message: message.into() })
+        Error::Validation(ValidationError {
+            field: field.into(),
+            message: message.into(),
+        })
     }
 
     /// A not-found error.
     pub fn not_found(kind: &'static str, id: impl fmt::Display) -> Self {
-        Error::NotFound { kind, id: id.to_string() }
+        Error::NotFound {
+            kind,
+            id: id.to_string(),
+        }
     }
 
     /// True for [`Error::Conflict`]: the caller should reload and retry.
@@ -140,12 +154,20 @@ pub struct ConfigError {
 impl ConfigError {
     /// A configuration error at `path` about `value`.
     pub fn new(path: impl Into<String>, value: Option<String>, message: impl Into<String>) -> Self {
-        ConfigError { path: path.into(), value, message: message.into() }
+        ConfigError {
+            path: path.into(),
+            value,
+            message: message.into(),
+        }
     }
 
     /// Wraps a TOML parse error; the parser's message already names the key and line.
     pub fn from_toml(e: &toml::de::Error) -> Self {
-        ConfigError::new("toml", None, e.message().to_string() + &span_suffix(e.span()))
+        ConfigError::new(
+            "toml",
+            None,
+            e.message().to_string() + &span_suffix(e.span()),
+        )
     }
 
     /// Wraps a JSON parse error.
@@ -155,16 +177,23 @@ impl ConfigError {
 }
 
 fn span_suffix(span: Option<std::ops::Range<usize>>) -> String {
-    span.map(|s| format!(" (at byte {})", s.start)).unwrap_or_default()
+    span.map(|s| format!(" (at byte {})", s.start))
+        .unwrap_or_default()
 }
 
 fn value_suffix(v: &Option<String>) -> String {
-    v.as_ref().map(|v| format!(" (value `{v}`)")).unwrap_or_default()
+    v.as_ref()
+        .map(|v| format!(" (value `{v}`)"))
+        .unwrap_or_default()
 }
 
 fn list(items: &[StatusId]) -> String {
     if items.is_empty() {
         return "none (final status)".into();
     }
-    items.iter().map(StatusId::as_str).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(StatusId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -122,10 +122,12 @@ impl FromStr for TicketRef {
     type Err = crate::Error;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let digits = s.trim().trim_start_matches('#');
-        digits
-            .parse::<u64>()
-            .map(TicketRef)
-            .map_err(|_| crate::Error::validation("reference", format!("`{s}` is not a ticket reference like #1042")))
+        digits.parse::<u64>().map(TicketRef).map_err(|_| {
+            crate::Error::validation(
+                "reference",
+                format!("`{s}` is not a ticket reference like #1042"),
+            )
+        })
     }
 }
 
@@ -143,7 +145,8 @@ impl GroupId {
         let s = s.into();
         let ok = !s.is_empty()
             && s.len() <= 64
-            && s.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            && s.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
         if ok {
             Ok(GroupId(s))
         } else {

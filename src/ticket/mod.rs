@@ -1,3 +1,14 @@
 //! Tickets, their events and their lifecycle.
+//!
+//! A [`Ticket`] is the fold of its [`TicketEvent`]s; a [`Lifecycle`] says
+//! which statuses exist and which moves between them are allowed.
+
+mod event;
+mod model;
+mod new;
 mod status;
-pub use status::StatusId;
+
+pub use event::{EventActor, EventKind, FieldChange, TicketCreated, TicketEvent};
+pub use model::{Channel, FieldValue, Link, LinkKind, Requester, Ticket};
+pub use new::{MAX_BODY_BYTES, MAX_SUBJECT_CHARS, NewTicket, TicketUpdate};
+pub use status::{Lifecycle, StatusCategory, StatusDef, StatusId};

@@ -1,0 +1,217 @@
+//! Who may do what.
+//!
+//! Every command takes an [`Actor`]. The rules, in short:
+//!
+//! | actor | sees | acts on |
+//! |---|---|---|
+//! | requester | own tickets, without internal notes or staff bookkeeping | opens tickets for themselves, writes messages on their own tickets |
+//! | agent | tickets in their groups, tickets assigned to them, and unrouted tickets (no group) | the tickets they see |
+//! | supervisor | every ticket | every ticket |
+//! | admin | every ticket | every ticket, and configuration |
+//! | system | everything | everything (workers, integrations) |
+//!
+//! A denied command returns [`Error::Forbidden`](crate::Error::Forbidden) and changes nothing.
+//!
+//! ```
+//! use helpdesk::{Actor, AgentId, GroupId};
+//! let agent = Actor::agent(AgentId::new(), [GroupId::new("network-l1")?]);
+//! assert!(agent.is_staff());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use crate::error::{Error, Result};
+use crate::id::{AgentId, CustomerId, GroupId};
+use crate::ticket::{EventActor, Ticket};
+
+/// The one performing a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Actor {
+    /// A customer.
+    Requester {
+        /// Their customer id.
+        id: CustomerId,
+    },
+    /// A support agent, member of some groups.
+    Agent {
+        /// Their id.
+        id: AgentId,
+        /// The groups they work in.
+        groups: BTreeSet<GroupId>,
+    },
+    /// A supervisor: sees and acts on every ticket.
+    Supervisor {
+        /// Their id.
+        id: AgentId,
+    },
+    /// An administrator: everything, including configuration.
+    Admin {
+        /// Their id.
+        id: AgentId,
+    },
+    /// The desk itself or a trusted integration.
+    System,
+}
+
+/// What an actor wants to do, for [`Actor::authorize`] and error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Action {
+    /// Open a ticket.
+    Open,
+    /// See a ticket and its timeline.
+    View,
+    /// Write a customer message.
+    Message,
+    /// Reply publicly as staff.
+    Reply,
+    /// Write an internal note.
+    Note,
+    /// Change the status.
+    Transition,
+    /// Change the assignee.
+    Assign,
+    /// Move to another group.
+    ChangeGroup,
+    /// Override the priority.
+    SetPriority,
+    /// Edit descriptive fields.
+    Update,
+    /// Split into several tickets.
+    Split,
+    /// Merge duplicates.
+    Merge,
+    /// Link tickets.
+    Link,
+    /// Escalate by hand.
+    Escalate,
+    /// Change the desk's configuration.
+    Configure,
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Action::Open => "open a ticket",
+            Action::View => "view",
+            Action::Message => "write a message on",
+            Action::Reply => "reply on",
+            Action::Note => "add an internal note to",
+            Action::Transition => "change the status of",
+            Action::Assign => "assign",
+            Action::ChangeGroup => "change the group of",
+            Action::SetPriority => "set the priority of",
+            Action::Update => "update",
+            Action::Split => "split",
+            Action::Merge => "merge",
+            Action::Link => "link",
+            Action::Escalate => "escalate",
+            Action::Configure => "configure the desk",
+        })
+    }
+}
+
+impl Actor {
+    /// A requester.
+    pub fn requester(id: CustomerId) -> Self {
+        Actor::Requester { id }
+    }
+    /// An agent in the given groups.
+    pub fn agent(id: AgentId, groups: impl IntoIterator<Item = GroupId>) -> Self {
+        Actor::Agent {
+            id,
+            groups: groups.into_iter().collect(),
+        }
+    }
+    /// A supervisor.
+    pub fn supervisor(id: AgentId) -> Self {
+        Actor::Supervisor { id }
+    }
+    /// An admin.
+    pub fn admin(id: AgentId) -> Self {
+        Actor::Admin { id }
+    }
+
+    /// Staff: agent, supervisor, admin or system.
+    pub fn is_staff(&self) -> bool {
+        !matches!(self, Actor::Requester { .. })
+    }
+
+    /// How the actor appears in the timeline.
+    pub fn event_actor(&self) -> EventActor {
+        match self {
+            Actor::Requester { id } => EventActor::Requester(*id),
+            Actor::Agent { id, .. } | Actor::Supervisor { id } | Actor::Admin { id } => {
+                EventActor::Agent(*id)
+            }
+            Actor::System => EventActor::System,
+        }
+    }
+
+    /// The agent id of staff actors.
+    pub fn agent_id(&self) -> Option<AgentId> {
+        match self {
+            Actor::Agent { id, .. } | Actor::Supervisor { id } | Actor::Admin { id } => Some(*id),
+            _ => None,
+        }
+    }
+
+    /// Whether the actor may see `ticket` at all.
+    pub fn can_see(&self, ticket: &Ticket) -> bool {
+        match self {
+            Actor::Requester { id } => ticket.requester.id == *id,
+            Actor::Agent { id, groups } => {
+                ticket.group.as_ref().is_none_or(|g| groups.contains(g))
+                    || ticket.assignee == Some(*id)
+            }
+            Actor::Supervisor { .. } | Actor::Admin { .. } | Actor::System => true,
+        }
+    }
+
+    /// Ok when the actor may perform `action` on `ticket` (or, with `None`,
+    /// an action not about one ticket, like opening or configuring).
+    pub fn authorize(&self, action: Action, ticket: Option<&Ticket>) -> Result<()> {
+        let allowed = match (self, action) {
+            (Actor::Admin { .. } | Actor::System, _) => true,
+            (_, Action::Configure) => false,
+            (Actor::Supervisor { .. }, _) => true,
+            (Actor::Requester { .. }, Action::Open) => true,
+            (Actor::Requester { .. }, Action::View | Action::Message) => {
+                ticket.is_none_or(|t| self.can_see(t))
+            }
+            (Actor::Requester { .. }, _) => false,
+            (Actor::Agent { .. }, _) => ticket.is_none_or(|t| self.can_see(t)),
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(self.forbidden(action, ticket))
+        }
+    }
+
+    fn forbidden(&self, action: Action, ticket: Option<&Ticket>) -> Error {
+        let action = match ticket {
+            Some(t) => format!("{action} ticket {}", t.reference),
+            None => action.to_string(),
+        };
+        Error::Forbidden {
+            actor: self.to_string(),
+            action,
+        }
+    }
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Actor::Requester { id } => write!(f, "requester {id}"),
+            Actor::Agent { id, .. } => write!(f, "agent {id}"),
+            Actor::Supervisor { id } => write!(f, "supervisor {id}"),
+            Actor::Admin { id } => write!(f, "admin {id}"),
+            Actor::System => f.write_str("system"),
+        }
+    }
+}

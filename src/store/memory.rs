@@ -1,0 +1,331 @@
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{Commit, OutboxEntry, OutboxStats, Page, Store, TicketQuery, check_commit};
+use crate::error::{Error, Result};
+use crate::id::{NotificationId, TicketId, TicketRef};
+use crate::notify::Notification;
+use crate::store::Cursor;
+use crate::ticket::{Ticket, TicketEvent};
+
+/// A thread-safe store that keeps everything in memory.
+///
+/// Fast and dependency-free: the default for tests, demos and simulations.
+/// Claims of due work and of the outbox cost in proportion to what is due,
+/// not to the number of tickets held. Nothing survives the process.
+///
+/// ```
+/// use std::sync::Arc;
+/// use helpdesk::{InMemoryStore, Store};
+/// let store: Arc<dyn Store> = Arc::new(InMemoryStore::new());
+/// # let _ = store;
+/// ```
+#[derive(Debug, Default)]
+pub struct InMemoryStore {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    last_ref: u64,
+    tickets: BTreeMap<TicketId, Row>,
+    by_ref: HashMap<TicketRef, TicketId>,
+    /// Unleased tickets by deadline.
+    deadlines: BTreeSet<(DateTime<Utc>, TicketId)>,
+    /// Leased tickets by lease end; they return to `deadlines` when it passes.
+    leases: BTreeSet<(DateTime<Utc>, TicketId)>,
+    outbox: HashMap<NotificationId, OutRow>,
+    /// Undelivered entries by the instant they become claimable.
+    queue: BTreeSet<(DateTime<Utc>, NotificationId)>,
+    delivered: u64,
+}
+
+#[derive(Debug)]
+struct Row {
+    ticket: Ticket,
+    events: Vec<TicketEvent>,
+    next_deadline: Option<DateTime<Utc>>,
+    lease_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug)]
+struct OutRow {
+    notification: Notification,
+    available_at: DateTime<Utc>,
+    attempts: u32,
+    last_error: Option<String>,
+}
+
+impl InMemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // Every mutation below validates first and then applies changes that
+        // cannot panic, so a poisoned lock still guards consistent data.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Inner {
+    fn set_deadline(&mut self, id: TicketId, deadline: Option<DateTime<Utc>>) {
+        let Some(row) = self.tickets.get_mut(&id) else {
+            return;
+        };
+        if let Some(old) = row.next_deadline.take() {
+            self.deadlines.remove(&(old, id));
+        }
+        if let Some(lease) = row.lease_until.take() {
+            self.leases.remove(&(lease, id));
+        }
+        row.next_deadline = deadline;
+        if let Some(d) = deadline {
+            self.deadlines.insert((d, id));
+        }
+    }
+
+    fn expire_leases(&mut self, now: DateTime<Utc>) {
+        while let Some(&(until, id)) = self.leases.first() {
+            if until > now {
+                break;
+            }
+            self.leases.pop_first();
+            if let Some(row) = self.tickets.get_mut(&id) {
+                row.lease_until = None;
+                if let Some(d) = row.next_deadline {
+                    self.deadlines.insert((d, id));
+                }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Store for InMemoryStore {
+    async fn next_reference(&self) -> Result<TicketRef> {
+        let mut inner = self.lock();
+        inner.last_ref += 1;
+        Ok(TicketRef(inner.last_ref + 1000))
+    }
+
+    async fn commit(&self, commit: Commit) -> Result<()> {
+        check_commit(&commit)?;
+        let mut inner = self.lock();
+        for w in &commit.tickets {
+            let actual = inner.tickets.get(&w.ticket.id).map(|r| r.ticket.version);
+            let ok = match (w.expected_version, actual) {
+                (None, None) => !inner.by_ref.contains_key(&w.ticket.reference),
+                (Some(e), Some(a)) => e == a,
+                _ => false,
+            };
+            if !ok {
+                return Err(Error::Conflict {
+                    ticket: w.ticket.id,
+                    expected: w.expected_version.unwrap_or(0),
+                    actual: actual.unwrap_or(0),
+                });
+            }
+        }
+        for n in &commit.outbox {
+            if inner.outbox.contains_key(&n.id) {
+                return Err(Error::store_msg(format!(
+                    "notification {} is already in the outbox",
+                    n.id
+                )));
+            }
+        }
+        for w in commit.tickets {
+            let id = w.ticket.id;
+            match inner.tickets.get_mut(&id) {
+                Some(row) => {
+                    row.ticket = w.ticket;
+                    row.events.extend(w.events);
+                }
+                None => {
+                    inner.by_ref.insert(w.ticket.reference, id);
+                    inner.tickets.insert(
+                        id,
+                        Row {
+                            ticket: w.ticket,
+                            events: w.events,
+                            next_deadline: None,
+                            lease_until: None,
+                        },
+                    );
+                }
+            }
+            inner.set_deadline(id, w.next_deadline);
+        }
+        let available_at = commit.outbox_not_before;
+        for n in commit.outbox {
+            let at = available_at.unwrap_or(n.created_at);
+            inner.queue.insert((at, n.id));
+            inner.outbox.insert(
+                n.id,
+                OutRow {
+                    notification: n,
+                    available_at: at,
+                    attempts: 0,
+                    last_error: None,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    async fn load(&self, id: TicketId) -> Result<Option<Ticket>> {
+        Ok(self.lock().tickets.get(&id).map(|r| r.ticket.clone()))
+    }
+
+    async fn load_by_reference(&self, reference: TicketRef) -> Result<Option<Ticket>> {
+        let inner = self.lock();
+        Ok(inner
+            .by_ref
+            .get(&reference)
+            .and_then(|id| inner.tickets.get(id))
+            .map(|r| r.ticket.clone()))
+    }
+
+    async fn timeline(&self, id: TicketId) -> Result<Vec<TicketEvent>> {
+        Ok(self
+            .lock()
+            .tickets
+            .get(&id)
+            .map(|r| r.events.clone())
+            .unwrap_or_default())
+    }
+
+    async fn list(&self, query: &TicketQuery) -> Result<Page<Ticket>> {
+        query.validate()?;
+        let start = match &query.after {
+            Some(c) => Bound::Excluded(c.ticket_id()?),
+            None => Bound::Unbounded,
+        };
+        let inner = self.lock();
+        let mut items: Vec<Ticket> = inner
+            .tickets
+            .range((start, Bound::Unbounded))
+            .map(|(_, r)| &r.ticket)
+            .filter(|t| query.visibility.allows(t) && query.filter.matches(t))
+            .take(query.limit + 1)
+            .cloned()
+            .collect();
+        let next = if items.len() > query.limit {
+            items.truncate(query.limit);
+            items.last().map(|t| Cursor::after(t.id))
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn next_deadline(&self, id: TicketId) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.lock().tickets.get(&id).and_then(|r| r.next_deadline))
+    }
+
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Vec<TicketId>> {
+        let mut inner = self.lock();
+        inner.expire_leases(now);
+        let mut claimed = Vec::new();
+        while claimed.len() < limit {
+            let Some(&(due, id)) = inner.deadlines.first() else {
+                break;
+            };
+            if due > now {
+                break;
+            }
+            inner.deadlines.pop_first();
+            inner.leases.insert((lease_until, id));
+            if let Some(row) = inner.tickets.get_mut(&id) {
+                row.lease_until = Some(lease_until);
+            }
+            claimed.push(id);
+        }
+        Ok(claimed)
+    }
+
+    async fn release_due(&self, id: TicketId, next_deadline: Option<DateTime<Utc>>) -> Result<()> {
+        let mut inner = self.lock();
+        if !inner.tickets.contains_key(&id) {
+            return Err(Error::not_found("ticket", id));
+        }
+        inner.set_deadline(id, next_deadline);
+        Ok(())
+    }
+
+    async fn claim_outbox(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Vec<OutboxEntry>> {
+        let mut inner = self.lock();
+        let mut out = Vec::new();
+        while out.len() < limit {
+            let Some(&(at, id)) = inner.queue.first() else {
+                break;
+            };
+            if at > now {
+                break;
+            }
+            inner.queue.pop_first();
+            inner.queue.insert((lease_until, id));
+            if let Some(row) = inner.outbox.get_mut(&id) {
+                row.available_at = lease_until;
+                out.push(OutboxEntry {
+                    notification: row.notification.clone(),
+                    attempts: row.attempts,
+                    last_error: row.last_error.clone(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn mark_delivered(&self, id: NotificationId) -> Result<()> {
+        let mut inner = self.lock();
+        if let Some(row) = inner.outbox.remove(&id) {
+            inner.queue.remove(&(row.available_at, id));
+            inner.delivered += 1;
+        }
+        Ok(())
+    }
+
+    async fn mark_failed(
+        &self,
+        id: NotificationId,
+        retry_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<()> {
+        let mut inner = self.lock();
+        let Some(row) = inner.outbox.get_mut(&id) else {
+            return Err(Error::not_found("notification", id));
+        };
+        let old = row.available_at;
+        row.available_at = retry_at;
+        row.attempts += 1;
+        row.last_error = Some(error.to_owned());
+        inner.queue.remove(&(old, id));
+        inner.queue.insert((retry_at, id));
+        Ok(())
+    }
+
+    async fn outbox_stats(&self) -> Result<OutboxStats> {
+        let inner = self.lock();
+        Ok(OutboxStats {
+            pending: inner.outbox.len() as u64,
+            delivered: inner.delivered,
+        })
+    }
+}

@@ -1,0 +1,269 @@
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::id::{AgentId, CustomerId, GroupId, TicketId, TicketRef};
+use crate::priority::{Impact, Priority, PriorityOrigin, Urgency};
+
+use super::StatusId;
+
+/// A ticket: one problem or request of one requester, as of its last event.
+///
+/// A `Ticket` is a *snapshot*: the fold of its [`TicketEvent`](super::TicketEvent)s
+/// (see [`Ticket::replay`](super::Ticket::replay)). Change it only through
+/// [`HelpDesk`](crate::HelpDesk) commands, which record events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Ticket {
+    /// The stable id.
+    pub id: TicketId,
+    /// The human-friendly number, e.g. `#1042`.
+    pub reference: TicketRef,
+    /// One-line summary.
+    pub subject: String,
+    /// The original description of the problem.
+    pub description: String,
+    /// Who asked.
+    pub requester: Requester,
+    /// Where the ticket came from.
+    pub channel: Channel,
+    /// Category, e.g. `network/vpn`.
+    pub category: Option<String>,
+    /// Free tags.
+    pub tags: BTreeSet<String>,
+    /// Typed custom fields (product model, licence, invoice number, location, ...).
+    pub fields: BTreeMap<String, FieldValue>,
+    /// How widely the problem affects the business.
+    pub impact: Impact,
+    /// How quickly it must be dealt with.
+    pub urgency: Urgency,
+    /// The resulting priority.
+    pub priority: Priority,
+    /// Why the ticket has its priority (rule, matrix cell or manual override).
+    pub priority_origin: PriorityOrigin,
+    /// The lifecycle status.
+    pub status: StatusId,
+    /// The agent working on it.
+    pub assignee: Option<AgentId>,
+    /// The support group (queue) it sits in.
+    pub group: Option<GroupId>,
+    /// Links to other tickets.
+    pub links: Vec<Link>,
+    /// When it was opened.
+    pub created_at: DateTime<Utc>,
+    /// When the last event happened.
+    pub updated_at: DateTime<Utc>,
+    /// The number of events applied so far; increases with every change.
+    pub version: u64,
+}
+
+impl Ticket {
+    /// The links of one kind.
+    pub fn links_of(&self, kind: LinkKind) -> impl Iterator<Item = TicketId> + '_ {
+        self.links
+            .iter()
+            .filter(move |l| l.kind == kind)
+            .map(|l| l.target)
+    }
+}
+
+/// The person who asked for help.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requester {
+    /// Your id for this customer; requesters see only tickets with their id.
+    pub id: CustomerId,
+    /// Display name.
+    pub name: String,
+    /// Email address, if known.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Phone number, if known.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Organization (company, department).
+    #[serde(default)]
+    pub organization: Option<String>,
+    /// Service tier, e.g. `vip`, `gold`, `standard`.
+    #[serde(default)]
+    pub tier: Option<String>,
+}
+
+impl Requester {
+    /// A requester with just an id and a name.
+    pub fn new(id: CustomerId, name: impl Into<String>) -> Self {
+        Requester {
+            id,
+            name: name.into(),
+            email: None,
+            phone: None,
+            organization: None,
+            tier: None,
+        }
+    }
+    /// Sets the email address.
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+    /// Sets the phone number.
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+    /// Sets the organization.
+    pub fn organization(mut self, org: impl Into<String>) -> Self {
+        self.organization = Some(org.into());
+        self
+    }
+    /// Sets the service tier (e.g. `vip`).
+    pub fn tier(mut self, tier: impl Into<String>) -> Self {
+        self.tier = Some(tier.into());
+        self
+    }
+}
+
+/// The channel a ticket or message came in through.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// A phone call taken by an agent.
+    Phone,
+    /// An email.
+    Email,
+    /// A chat session.
+    Chat,
+    /// The self-service portal.
+    Portal,
+    /// Social media.
+    Social,
+    /// Another system through the API.
+    Api,
+    /// Any other named channel (e.g. `walk-in`).
+    Other(String),
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Channel::Phone => "phone",
+            Channel::Email => "email",
+            Channel::Chat => "chat",
+            Channel::Portal => "portal",
+            Channel::Social => "social",
+            Channel::Api => "api",
+            Channel::Other(s) => s,
+        })
+    }
+}
+
+/// A typed custom field value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum FieldValue {
+    /// Text, e.g. a model number or invoice number.
+    Text(String),
+    /// A number.
+    Number(f64),
+    /// A calendar date.
+    Date(NaiveDate),
+    /// Yes or no.
+    Bool(bool),
+}
+
+impl fmt::Display for FieldValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldValue::Text(s) => f.write_str(s),
+            FieldValue::Number(n) => write!(f, "{n}"),
+            FieldValue::Date(d) => write!(f, "{d}"),
+            FieldValue::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+impl From<&str> for FieldValue {
+    fn from(s: &str) -> Self {
+        FieldValue::Text(s.to_owned())
+    }
+}
+impl From<String> for FieldValue {
+    fn from(s: String) -> Self {
+        FieldValue::Text(s)
+    }
+}
+impl From<f64> for FieldValue {
+    fn from(n: f64) -> Self {
+        FieldValue::Number(n)
+    }
+}
+impl From<bool> for FieldValue {
+    fn from(b: bool) -> Self {
+        FieldValue::Bool(b)
+    }
+}
+impl From<NaiveDate> for FieldValue {
+    fn from(d: NaiveDate) -> Self {
+        FieldValue::Date(d)
+    }
+}
+
+/// A directed link from one ticket to another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    /// What the link means, read from the ticket that holds it.
+    pub kind: LinkKind,
+    /// The other ticket.
+    pub target: TicketId,
+}
+
+/// The kinds of link, each read from the ticket holding it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    /// The target is this ticket's parent (e.g. the contact it was split from).
+    Parent,
+    /// The target is a child of this ticket.
+    Child,
+    /// This ticket duplicates the target (set on a merged source).
+    DuplicateOf,
+    /// The target was merged into this ticket as a duplicate.
+    Duplicate,
+    /// Related tickets.
+    Related,
+    /// This ticket follows up the (closed) target.
+    FollowUpOf,
+    /// The target follows up this ticket.
+    FollowedUpBy,
+}
+
+impl LinkKind {
+    /// The kind the target holds for the reverse direction.
+    pub fn inverse(self) -> LinkKind {
+        match self {
+            LinkKind::Parent => LinkKind::Child,
+            LinkKind::Child => LinkKind::Parent,
+            LinkKind::DuplicateOf => LinkKind::Duplicate,
+            LinkKind::Duplicate => LinkKind::DuplicateOf,
+            LinkKind::Related => LinkKind::Related,
+            LinkKind::FollowUpOf => LinkKind::FollowedUpBy,
+            LinkKind::FollowedUpBy => LinkKind::FollowUpOf,
+        }
+    }
+}
+
+impl fmt::Display for LinkKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LinkKind::Parent => "parent",
+            LinkKind::Child => "child",
+            LinkKind::DuplicateOf => "duplicate of",
+            LinkKind::Duplicate => "duplicate",
+            LinkKind::Related => "related",
+            LinkKind::FollowUpOf => "follow-up of",
+            LinkKind::FollowedUpBy => "followed up by",
+        })
+    }
+}
