@@ -9,6 +9,7 @@ mod error;
 mod id;
 pub mod notify;
 pub mod priority;
+mod service;
 pub mod store;
 pub mod ticket;
 
@@ -19,5 +20,6 @@ pub use error::{BoxError, ConfigError, Error, Result, ValidationError};
 pub use id::{AgentId, CustomerId, EventId, GroupId, NotificationId, TicketId, TicketRef};
 pub use notify::{Notification, NotificationKind, Notifier, Recipient, RecordingNotifier};
 pub use priority::{Classification, Classifier, Impact, Priority, PriorityOrigin, Urgency};
+pub use service::{DispatchReport, HelpDesk, HelpDeskBuilder, RetryPolicy, SplitPart};
 pub use store::{InMemoryStore, Store};
 pub use ticket::{Channel, NewTicket, Requester, Ticket, TicketEvent};

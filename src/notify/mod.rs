@@ -8,6 +8,7 @@
 //! it later with backoff. Each notification carries an idempotency key, so a
 //! transport that may see a retry twice can drop the duplicate.
 
+pub(crate) mod plan;
 mod recording;
 
 use std::fmt;

@@ -5,7 +5,7 @@
 
 mod event;
 mod model;
-mod new;
+pub(crate) mod new;
 mod status;
 
 pub use event::{EventActor, EventKind, FieldChange, TicketCreated, TicketEvent};

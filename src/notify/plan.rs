@@ -1,0 +1,181 @@
+//! Which notifications an event causes: a pure function of the event and the
+//! ticket, so every command notifies the same way and tests can check it.
+
+use super::{Notification, NotificationKind, Recipient};
+use crate::id::NotificationId;
+use crate::ticket::{
+    EventActor, EventKind, Lifecycle, LinkKind, StatusCategory, Ticket, TicketEvent,
+};
+
+/// What the planner knows beyond the ticket and its event.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PlanContext<'a> {
+    pub(crate) lifecycle: &'a Lifecycle,
+    /// The requester-facing promise for the first response, e.g. "within 4 business hours (by ...)".
+    pub(crate) first_response: Option<&'a str>,
+}
+
+/// The notifications `event` causes, given `ticket` as it is right after it.
+pub(crate) fn plan(
+    ticket: &Ticket,
+    event: &TicketEvent,
+    ctx: PlanContext<'_>,
+) -> Vec<Notification> {
+    let requester = Recipient::Requester {
+        id: ticket.requester.id,
+        email: ticket.requester.email.clone(),
+    };
+    let r = ticket.reference;
+    let subj = &ticket.subject;
+    let mut out = Vec::new();
+    let mut push = |to: Recipient, kind: NotificationKind, subject: String, body: String| {
+        out.push(notification(ticket, event, to, kind, subject, body));
+    };
+    match &event.kind {
+        EventKind::Created(c) => {
+            let follow_up = c.links.iter().find(|l| l.kind == LinkKind::FollowUpOf);
+            let (kind, intro) = match follow_up {
+                Some(_) => (
+                    NotificationKind::FollowUpOpened,
+                    "Your message was about a ticket that is already closed, so we opened this follow-up".to_owned(),
+                ),
+                None => (NotificationKind::Acknowledged, "We received your request".to_owned()),
+            };
+            let promise = ctx
+                .first_response
+                .map(|p| format!("\nYou can expect a first response {p}."))
+                .unwrap_or_default();
+            // Acknowledge to the requester even when an agent opened it for them (phone, walk-in).
+            push(
+                requester.clone(),
+                kind,
+                format!("[{r}] {subj}"),
+                format!("{intro}. Its reference is {r}; please quote it in any reply.{promise}"),
+            );
+            if let Some(g) = &c.group {
+                push(
+                    Recipient::Group { id: g.clone() },
+                    NotificationKind::Queued,
+                    format!("[{r}] New ticket: {subj}"),
+                    format!("Ticket {r} ({}) is in your queue.", c.priority),
+                );
+            }
+            if let Some(a) = c.assignee {
+                push(
+                    Recipient::Agent { id: a },
+                    NotificationKind::Assigned,
+                    format!("[{r}] Assigned to you: {subj}"),
+                    format!("Ticket {r} ({}) was assigned to you.", c.priority),
+                );
+            }
+        }
+        EventKind::CustomerMessage { body, .. } => {
+            let to = match (ticket.assignee, &ticket.group) {
+                (Some(a), _) => Some(Recipient::Agent { id: a }),
+                (None, Some(g)) => Some(Recipient::Group { id: g.clone() }),
+                (None, None) => None,
+            };
+            if let Some(to) = to {
+                push(
+                    to,
+                    NotificationKind::CustomerMessage,
+                    format!("[{r}] Customer wrote: {subj}"),
+                    body.clone(),
+                );
+            }
+        }
+        EventKind::Reply { body } => {
+            push(
+                requester,
+                NotificationKind::AgentReplied,
+                format!("[{r}] {subj}"),
+                body.clone(),
+            );
+        }
+        EventKind::StatusChanged { from, to, .. } => {
+            let cat = |s| ctx.lifecycle.category(s);
+            let (before, after) = (cat(from), cat(to));
+            // Customers care about "done", "reopened" and "waiting on you", not internal shuffles.
+            let cares = before != after
+                && matches!(
+                    after,
+                    Some(StatusCategory::Done | StatusCategory::Paused | StatusCategory::Active)
+                );
+            if cares {
+                let label = ctx
+                    .lifecycle
+                    .def(to)
+                    .map_or(to.as_str(), |d| d.label.as_str());
+                push(
+                    requester,
+                    NotificationKind::StatusChanged,
+                    format!("[{r}] Status: {label}"),
+                    format!("Your ticket {r} \"{subj}\" is now {label}."),
+                );
+            }
+        }
+        EventKind::Assigned { to: Some(a), .. } => {
+            push(
+                Recipient::Agent { id: *a },
+                NotificationKind::Assigned,
+                format!("[{r}] Assigned to you: {subj}"),
+                format!("Ticket {r} ({}) was assigned to you.", ticket.priority),
+            );
+        }
+        EventKind::GroupChanged { to: Some(g), .. } => {
+            push(
+                Recipient::Group { id: g.clone() },
+                NotificationKind::Queued,
+                format!("[{r}] New in your queue: {subj}"),
+                format!("Ticket {r} ({}) was moved to your group.", ticket.priority),
+            );
+        }
+        EventKind::MergedInto { .. } => {
+            push(
+                requester,
+                NotificationKind::Merged,
+                format!("[{r}] Merged: {subj}"),
+                format!(
+                    "Your ticket {r} duplicates another request and was merged into it; we will keep you posted there."
+                ),
+            );
+        }
+        _ => {}
+    }
+    // Never tell people about what they just did themselves; the
+    // acknowledgment is the exception, as it carries the reference.
+    out.retain(|n| {
+        let own = match (&n.recipient, event.actor) {
+            (Recipient::Requester { id, .. }, EventActor::Requester(a)) => *id == a,
+            (Recipient::Agent { id }, EventActor::Agent(a)) => *id == a,
+            _ => false,
+        };
+        !own || matches!(
+            n.kind,
+            NotificationKind::Acknowledged | NotificationKind::FollowUpOpened
+        )
+    });
+    out
+}
+
+/// One notification about `event`, with its idempotency key.
+pub(crate) fn notification(
+    ticket: &Ticket,
+    event: &TicketEvent,
+    recipient: Recipient,
+    kind: NotificationKind,
+    subject: String,
+    body: String,
+) -> Notification {
+    Notification {
+        id: NotificationId::new(),
+        idempotency_key: format!("{}:{}:{kind}:{recipient}", ticket.id, event.seq),
+        ticket_id: ticket.id,
+        ticket_ref: ticket.reference,
+        recipient,
+        kind,
+        subject,
+        body,
+        created_at: event.at,
+    }
+}

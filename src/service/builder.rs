@@ -1,0 +1,101 @@
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use super::{HelpDesk, Inner, RetryPolicy};
+use crate::clock::{Clock, SystemClock};
+use crate::error::Result;
+use crate::notify::Notifier;
+use crate::priority::Classifier;
+use crate::store::{InMemoryStore, Store};
+use crate::ticket::Lifecycle;
+
+/// Builds a [`HelpDesk`]. Every part has a sensible default.
+///
+/// ```
+/// use std::sync::Arc;
+/// use helpdesk::{HelpDesk, InMemoryStore, ManualClock, RecordingNotifier};
+/// use chrono::Utc;
+/// let notifier = Arc::new(RecordingNotifier::new());
+/// let desk = HelpDesk::builder()
+///     .store(Arc::new(InMemoryStore::new()))
+///     .notifier(notifier.clone())
+///     .clock(Arc::new(ManualClock::new(Utc::now())))
+///     .build()?;
+/// # let _ = desk;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct HelpDeskBuilder {
+    store: Option<Arc<dyn Store>>,
+    notifier: Option<Arc<dyn Notifier>>,
+    clock: Option<Arc<dyn Clock>>,
+    classifier: Option<Classifier>,
+    lifecycle: Option<Lifecycle>,
+    retry: Option<RetryPolicy>,
+}
+
+impl HelpDeskBuilder {
+    /// Where tickets live (default: a new [`InMemoryStore`]).
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+    /// Who delivers notifications. Without one, notifications wait in the
+    /// outbox until a desk with a notifier calls [`HelpDesk::dispatch_pending`].
+    pub fn notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
+        self.notifier = Some(notifier);
+        self
+    }
+    /// The clock (default: [`SystemClock`]).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+    /// The priority classifier (default: the ITIL matrix, no rules).
+    pub fn classifier(mut self, classifier: Classifier) -> Self {
+        self.classifier = Some(classifier);
+        self
+    }
+    /// The lifecycle (default: New, Open, Pending, On-hold, Resolved, Closed).
+    pub fn lifecycle(mut self, lifecycle: Lifecycle) -> Self {
+        self.lifecycle = Some(lifecycle);
+        self
+    }
+    /// How failed deliveries are retried.
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Validates the configuration and builds the desk.
+    pub fn build(self) -> Result<HelpDesk> {
+        let lifecycle = self.lifecycle.unwrap_or_default();
+        lifecycle.validate()?;
+        let classifier = self.classifier.unwrap_or_default();
+        classifier.validate()?;
+        let retry = self.retry.unwrap_or_default();
+        retry.validate()?;
+        Ok(HelpDesk {
+            inner: Arc::new(Inner {
+                store: self.store.unwrap_or_else(|| Arc::new(InMemoryStore::new())),
+                notifier: self.notifier,
+                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+                classifier,
+                lifecycle,
+                retry,
+            }),
+        })
+    }
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            first_delay: Duration::seconds(10),
+            max_delay: Duration::hours(1),
+            inline_lease: Duration::seconds(60),
+            batch: 100,
+        }
+    }
+}

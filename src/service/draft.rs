@@ -1,0 +1,79 @@
+//! A command's work in progress: the ticket snapshot plus the events recorded
+//! so far. Recording an event applies it at once, so later steps of the same
+//! command see its effect, and the snapshot is by construction the fold of
+//! the events.
+
+use chrono::{DateTime, Utc};
+
+use crate::error::Result;
+use crate::id::EventId;
+use crate::store::TicketWrite;
+use crate::ticket::{EventActor, EventKind, Ticket, TicketEvent};
+
+#[derive(Debug, Clone)]
+pub(crate) struct Draft {
+    pub(crate) ticket: Ticket,
+    pub(crate) base_version: Option<u64>,
+    pub(crate) events: Vec<TicketEvent>,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) actor: EventActor,
+}
+
+impl Draft {
+    /// A draft on an existing ticket.
+    pub(crate) fn on(ticket: Ticket, at: DateTime<Utc>, actor: EventActor) -> Self {
+        let base = Some(ticket.version);
+        Draft {
+            ticket,
+            base_version: base,
+            events: Vec::new(),
+            at,
+            actor,
+        }
+    }
+
+    /// A draft of a new ticket from its created event.
+    pub(crate) fn create(created: TicketEvent) -> Result<Self> {
+        let ticket = Ticket::created(&created)?;
+        Ok(Draft {
+            ticket,
+            base_version: None,
+            at: created.at,
+            actor: created.actor,
+            events: vec![created],
+        })
+    }
+
+    /// Records an event by the command's actor.
+    pub(crate) fn record(&mut self, kind: EventKind) -> Result<()> {
+        self.record_as(self.actor, kind)
+    }
+
+    /// Records an event by another actor (the system's automatic moves).
+    pub(crate) fn record_as(&mut self, actor: EventActor, kind: EventKind) -> Result<()> {
+        let event = TicketEvent {
+            id: EventId::new(),
+            ticket_id: self.ticket.id,
+            seq: self.ticket.version + 1,
+            at: self.at,
+            actor,
+            kind,
+        };
+        self.ticket.apply(&event)?;
+        self.events.push(event);
+        Ok(())
+    }
+
+    pub(crate) fn is_changed(&self) -> bool {
+        !self.events.is_empty()
+    }
+
+    pub(crate) fn into_write(self, next_deadline: Option<DateTime<Utc>>) -> TicketWrite {
+        TicketWrite {
+            ticket: self.ticket,
+            events: self.events,
+            expected_version: self.base_version,
+            next_deadline,
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! The [`HelpDesk`] service: commands in, events, snapshots and
+//! notifications out.
+//!
+//! Every command follows one path: check the actor's access, load the
+//! ticket, let the domain record events (which fold into the new snapshot),
+//! write snapshot + events + outbox in one atomic commit, then hand the new
+//! notifications to the notifier. A commit that loses a race with another
+//! writer ([`Error::Conflict`]) is retried from a fresh load a few times
+//! before the conflict is returned.
+
+mod builder;
+mod commands;
+mod derive;
+mod draft;
+mod outbox;
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::id::{TicketId, TicketRef};
+use crate::notify::Notifier;
+use crate::notify::plan::{PlanContext, plan};
+use crate::priority::Classifier;
+use crate::store::{Commit, Store};
+use crate::ticket::{Lifecycle, Ticket};
+
+pub use builder::HelpDeskBuilder;
+pub use commands::SplitPart;
+pub(crate) use draft::Draft;
+pub use outbox::{DispatchReport, RetryPolicy};
+
+/// How many times a command is re-run after losing a race to another writer.
+const CONFLICT_RETRIES: usize = 8;
+
+/// The help desk. Cheap to clone (an `Arc` inside); share it across tasks.
+///
+/// ```
+/// use helpdesk::{Actor, Channel, CustomerId, HelpDesk, NewTicket, Requester};
+/// # tokio_test_block_on(async {
+/// let desk = HelpDesk::builder().build()?;
+/// let ada = CustomerId::new();
+/// let ticket = desk
+///     .open(&Actor::requester(ada), NewTicket::new(
+///         Requester::new(ada, "Ada").email("ada@example.com"),
+///         Channel::Portal,
+///         "Printer on floor 3 is down",
+///         "It shows error E-42.",
+///     ))
+///     .await?;
+/// assert_eq!(ticket.status.as_str(), "new");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct HelpDesk {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Arc<dyn Store>,
+    notifier: Option<Arc<dyn Notifier>>,
+    clock: Arc<dyn Clock>,
+    classifier: Classifier,
+    lifecycle: Lifecycle,
+    retry: RetryPolicy,
+}
+
+impl HelpDesk {
+    /// Starts a builder; every part has a default (in-memory store, system
+    /// clock, default classifier and lifecycle, no notifier).
+    pub fn builder() -> HelpDeskBuilder {
+        HelpDeskBuilder::default()
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    /// The lifecycle.
+    pub fn lifecycle(&self) -> &Lifecycle {
+        &self.inner.lifecycle
+    }
+
+    /// The classifier.
+    pub fn classifier(&self) -> &Classifier {
+        &self.inner.classifier
+    }
+
+    async fn load(&self, id: TicketId) -> Result<Ticket> {
+        self.inner
+            .store
+            .load(id)
+            .await?
+            .ok_or_else(|| Error::not_found("ticket", id))
+    }
+
+    /// Looks up a ticket's id by its reference (`#1042`).
+    async fn id_of(&self, reference: TicketRef) -> Result<TicketId> {
+        let t = self.inner.store.load_by_reference(reference).await?;
+        t.map(|t| t.id)
+            .ok_or_else(|| Error::not_found("ticket", reference))
+    }
+
+    /// Writes the drafts and their notifications atomically, then delivers
+    /// the notifications. Unchanged drafts are skipped.
+    async fn commit(&self, drafts: Vec<Draft>) -> Result<()> {
+        let mut drafts: Vec<Draft> = drafts.into_iter().filter(Draft::is_changed).collect();
+        if drafts.is_empty() {
+            return Ok(());
+        }
+        let mut outbox = Vec::new();
+        let mut deadlines = Vec::with_capacity(drafts.len());
+        for d in &mut drafts {
+            let derived = self.derive(d).await?;
+            let ctx = PlanContext {
+                lifecycle: &self.inner.lifecycle,
+                first_response: derived.first_response.as_deref(),
+            };
+            // One command never changes who the requester is or the ticket's
+            // reference, so its final snapshot serves every event's plan.
+            outbox.extend(d.events.iter().flat_map(|e| plan(&d.ticket, e, ctx)));
+            outbox.extend(derived.notifications);
+            deadlines.push(derived.next_deadline);
+        }
+        let now = self.inner.clock.now();
+        let inline = self.inner.notifier.is_some() && !outbox.is_empty();
+        let commit = Commit {
+            tickets: drafts
+                .into_iter()
+                .zip(deadlines)
+                .map(|(d, due)| d.into_write(due))
+                .collect(),
+            outbox_not_before: inline.then(|| now + self.inner.retry.inline_lease),
+            outbox,
+        };
+        let delivered = commit.outbox.clone();
+        self.inner.store.commit(commit).await?;
+        if inline {
+            self.deliver(delivered, now).await;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,157 @@
+use chrono::{DateTime, Duration, Utc};
+
+use super::HelpDesk;
+use crate::error::{ConfigError, Error, Result};
+use crate::notify::Notification;
+
+/// How failed deliveries are retried: exponential backoff from `first_delay`
+/// up to `max_delay`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryPolicy {
+    /// Delay after the first failure (doubles with each further failure).
+    pub first_delay: Duration,
+    /// The longest delay between attempts.
+    pub max_delay: Duration,
+    /// How long other dispatchers keep off a notification that the command
+    /// itself is delivering right after its commit (if the process dies
+    /// mid-delivery, another picks it up after this).
+    pub inline_lease: Duration,
+    /// How many entries [`HelpDesk::dispatch_pending`] claims at a time.
+    pub batch: usize,
+}
+
+impl RetryPolicy {
+    /// A policy with the given first and maximum delay.
+    pub fn new(first_delay: Duration, max_delay: Duration) -> Self {
+        RetryPolicy {
+            first_delay,
+            max_delay,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The delay before retry number `attempt` (1 = after the first failure).
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let factor = 1i32 << attempt.saturating_sub(1).min(20);
+        (self.first_delay * factor).min(self.max_delay)
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        let bad =
+            |path: &str, v: String, m: &str| -> Error { ConfigError::new(path, Some(v), m).into() };
+        if self.first_delay <= Duration::zero() {
+            return Err(bad(
+                "retry.first_delay",
+                self.first_delay.to_string(),
+                "must be positive",
+            ));
+        }
+        if self.max_delay < self.first_delay {
+            return Err(bad(
+                "retry.max_delay",
+                self.max_delay.to_string(),
+                "must be at least first_delay",
+            ));
+        }
+        if self.inline_lease <= Duration::zero() {
+            return Err(bad(
+                "retry.inline_lease",
+                self.inline_lease.to_string(),
+                "must be positive",
+            ));
+        }
+        if self.batch == 0 {
+            return Err(bad("retry.batch", "0".into(), "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+/// What a dispatch run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DispatchReport {
+    /// Delivered now.
+    pub delivered: usize,
+    /// Failed now; they stay in the outbox for a later retry.
+    pub failed: usize,
+}
+
+impl HelpDesk {
+    /// Delivers notifications waiting in the outbox whose time has come
+    /// (new ones from desks without a notifier, and retries of failed ones).
+    /// Safe to call from many nodes at once: each entry is claimed by one.
+    /// Returns an error only when the store fails; delivery failures are
+    /// counted and retried later.
+    pub async fn dispatch_pending(&self) -> Result<DispatchReport> {
+        let Some(_) = &self.inner.notifier else {
+            return Err(Error::Notify {
+                message: "this desk has no notifier to dispatch with".into(),
+                source: None,
+            });
+        };
+        let mut report = DispatchReport::default();
+        loop {
+            let now = self.inner.clock.now();
+            let retry = self.inner.retry;
+            let claimed = self
+                .inner
+                .store
+                .claim_outbox(now, retry.batch, now + retry.inline_lease)
+                .await?;
+            if claimed.is_empty() {
+                return Ok(report);
+            }
+            let n = claimed.len();
+            let attempts: Vec<u32> = claimed.iter().map(|e| e.attempts).collect();
+            let r = self
+                .deliver_with(
+                    claimed.into_iter().map(|e| e.notification).collect(),
+                    now,
+                    &attempts,
+                )
+                .await;
+            report.delivered += r.delivered;
+            report.failed += r.failed;
+            if n < retry.batch {
+                return Ok(report);
+            }
+        }
+    }
+
+    /// Delivers freshly committed notifications; failures are left for retry.
+    pub(super) async fn deliver(&self, notifications: Vec<Notification>, now: DateTime<Utc>) {
+        let zeros = vec![0; notifications.len()];
+        // The command already succeeded; a delivery or bookkeeping failure
+        // leaves the entry in the outbox, where dispatch_pending finds it.
+        let _ = self.deliver_with(notifications, now, &zeros).await;
+    }
+
+    async fn deliver_with(
+        &self,
+        notifications: Vec<Notification>,
+        now: DateTime<Utc>,
+        attempts: &[u32],
+    ) -> DispatchReport {
+        let mut report = DispatchReport::default();
+        let Some(notifier) = &self.inner.notifier else {
+            return report;
+        };
+        let store = &self.inner.store;
+        for (n, &prior) in notifications.iter().zip(attempts) {
+            match notifier.deliver(n).await {
+                Ok(()) => {
+                    if store.mark_delivered(n.id).await.is_ok() {
+                        report.delivered += 1;
+                    }
+                }
+                Err(e) => {
+                    report.failed += 1;
+                    let retry_at = now + self.inner.retry.delay(prior + 1);
+                    let _ = store.mark_failed(n.id, retry_at, &e.to_string()).await;
+                }
+            }
+        }
+        report
+    }
+}
