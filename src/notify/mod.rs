@@ -128,13 +128,54 @@ pub enum NotificationKind {
     UpdateDue,
 }
 
+impl NotificationKind {
+    /// The stable name used in idempotency keys and serialization, e.g. `agent_replied`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Acknowledged => "acknowledged",
+            NotificationKind::AgentReplied => "agent_replied",
+            NotificationKind::StatusChanged => "status_changed",
+            NotificationKind::CustomerMessage => "customer_message",
+            NotificationKind::Assigned => "assigned",
+            NotificationKind::Queued => "queued",
+            NotificationKind::FollowUpOpened => "follow_up_opened",
+            NotificationKind::Merged => "merged",
+            NotificationKind::SlaWarning => "sla_warning",
+            NotificationKind::SlaBreached => "sla_breached",
+            NotificationKind::Escalated => "escalated",
+            NotificationKind::UpdateDue => "update_due",
+        }
+    }
+}
+
 impl fmt::Display for NotificationKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The serde name is the stable, documented spelling.
-        let s = serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        f.write_str(&s)
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NotificationKind;
+
+    #[test]
+    fn kind_names_match_serde() {
+        use NotificationKind::*;
+        for k in [
+            Acknowledged,
+            AgentReplied,
+            StatusChanged,
+            CustomerMessage,
+            Assigned,
+            Queued,
+            FollowUpOpened,
+            Merged,
+            SlaWarning,
+            SlaBreached,
+            Escalated,
+            UpdateDue,
+        ] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
     }
 }

@@ -96,7 +96,17 @@ pub(crate) fn plan(
             let cat = |s| ctx.lifecycle.category(s);
             let (before, after) = (cat(from), cat(to));
             // Customers care about "done", "reopened" and "waiting on you", not internal shuffles.
-            let cares = before != after
+            // An automatic move (a customer message reopening, a reply opening)
+            // is news only through the message that caused it.
+            let automatic = event.actor == EventActor::System
+                && [
+                    &ctx.lifecycle.on_customer_message,
+                    &ctx.lifecycle.on_agent_reply,
+                ]
+                .iter()
+                .any(|m| m.get(from) == Some(to));
+            let cares = !automatic
+                && before != after
                 && matches!(
                     after,
                     Some(StatusCategory::Done | StatusCategory::Paused | StatusCategory::Active)

@@ -32,7 +32,9 @@ pub struct InMemoryStore {
 #[derive(Debug, Default)]
 struct Inner {
     last_ref: u64,
-    tickets: BTreeMap<TicketId, Row>,
+    /// Rows are boxed: B-tree nodes shift their values on insert, and a
+    /// pointer moves far cheaper than a whole ticket.
+    tickets: BTreeMap<TicketId, Box<Row>>,
     by_ref: HashMap<TicketRef, TicketId>,
     /// Unleased tickets by deadline.
     deadlines: BTreeSet<(DateTime<Utc>, TicketId)>,
@@ -151,12 +153,12 @@ impl Store for InMemoryStore {
                     inner.by_ref.insert(w.ticket.reference, id);
                     inner.tickets.insert(
                         id,
-                        Row {
+                        Box::new(Row {
                             ticket: w.ticket,
                             events: w.events,
                             next_deadline: None,
                             lease_until: None,
-                        },
+                        }),
                     );
                 }
             }
