@@ -4,6 +4,8 @@
 //!
 //! Run: `cargo bench --bench desk`
 
+#![allow(missing_docs)] // criterion's macros generate undocumented functions
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -174,16 +174,16 @@ impl Actor {
     /// Ok when the actor may perform `action` on `ticket` (or, with `None`,
     /// an action not about one ticket, like opening or configuring).
     pub fn authorize(&self, action: Action, ticket: Option<&Ticket>) -> Result<()> {
-        let allowed = match (self, action) {
-            (Actor::Admin { .. } | Actor::System, _) => true,
-            (_, Action::Configure) => false,
-            (Actor::Supervisor { .. }, _) => true,
-            (Actor::Requester { .. }, Action::Open) => true,
-            (Actor::Requester { .. }, Action::View | Action::Message) => {
-                ticket.is_none_or(|t| self.can_see(t))
-            }
-            (Actor::Requester { .. }, _) => false,
-            (Actor::Agent { .. }, _) => ticket.is_none_or(|t| self.can_see(t)),
+        let allowed = match self {
+            Actor::Admin { .. } | Actor::System => true,
+            _ if action == Action::Configure => false,
+            Actor::Supervisor { .. } => true,
+            Actor::Requester { .. } => match action {
+                Action::Open => true,
+                Action::View | Action::Message => ticket.is_none_or(|t| self.can_see(t)),
+                _ => false,
+            },
+            Actor::Agent { .. } => ticket.is_none_or(|t| self.can_see(t)),
         };
         if allowed {
             Ok(())

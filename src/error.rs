@@ -141,7 +141,7 @@ pub struct ValidationError {
 
 /// Configuration is invalid: names the path of the field and the bad value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid configuration at `{path}`: {message}{}", value_suffix(.value))]
+#[error("invalid configuration at `{path}`: {message}{}", value_suffix(.value.as_ref()))]
 pub struct ConfigError {
     /// Where in the configuration, e.g. `week.mon[1]` or `lifecycle.transitions.open`.
     pub path: String,
@@ -181,7 +181,7 @@ fn span_suffix(span: Option<std::ops::Range<usize>>) -> String {
         .unwrap_or_default()
 }
 
-fn value_suffix(v: &Option<String>) -> String {
+fn value_suffix(v: Option<&String>) -> String {
     v.as_ref()
         .map(|v| format!(" (value `{v}`)"))
         .unwrap_or_default()

@@ -202,7 +202,10 @@ async fn invalid_transition_names_the_allowed_targets() {
         Error::InvalidTransition { from, to, allowed } => {
             assert_eq!((from.as_str(), to.as_str()), ("resolved", "pending"));
             assert_eq!(
-                allowed.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+                allowed
+                    .iter()
+                    .map(helpdesk::ticket::StatusId::as_str)
+                    .collect::<Vec<_>>(),
                 ["open", "closed"]
             );
         }

@@ -71,6 +71,11 @@ fn cmd() -> impl Strategy<Value = Cmd> {
     ]
 }
 
+/// Staff who may work the group's tickets.
+fn works(w: Who) -> bool {
+    matches!(w, Who::Agent | Who::Supervisor)
+}
+
 /// What the model expects of one ticket.
 #[derive(Debug, Clone)]
 struct Model {
@@ -163,10 +168,6 @@ impl Harness {
         .group(GroupId::new("desk").unwrap())
     }
 
-    fn allowed_to_work(&self, w: Who) -> bool {
-        matches!(w, Who::Agent | Who::Supervisor)
-    }
-
     fn track_new(&mut self, t: &Ticket, events: u64) {
         self.tickets.push(t.id);
         self.model.insert(
@@ -182,7 +183,7 @@ impl Harness {
         let m = self.model.get_mut(&id).unwrap();
         m.events += n;
         if let Some(s) = status {
-            m.status = s.to_owned();
+            s.clone_into(&mut m.status);
         }
     }
 
@@ -224,7 +225,7 @@ impl Harness {
                             .lifecycle
                             .on_customer_message
                             .get(&StatusId::new(&status))
-                            .map(|s| s.to_string());
+                            .map(ToString::to_string);
                         self.bump(id, 1 + u64::from(to.is_some()), to.as_deref());
                     }
                 }
@@ -238,14 +239,14 @@ impl Harness {
                 } else {
                     self.desk.note(self.actor(w), id, "note").await
                 };
-                expect_ok = self.allowed_to_work(w);
+                expect_ok = works(w);
                 if expect_ok {
                     let status = self.model[&id].status.clone();
                     let auto = if is_reply {
                         self.lifecycle
                             .on_agent_reply
                             .get(&StatusId::new(&status))
-                            .map(|s| s.to_string())
+                            .map(ToString::to_string)
                     } else {
                         None
                     };
@@ -262,10 +263,10 @@ impl Harness {
                     .check(StatusId::new(&from), &StatusId::new(to))
                     .is_ok();
                 let r = self.desk.transition(self.actor(w), id, to, None).await;
-                expect_ok = self.allowed_to_work(w) && allowed;
+                expect_ok = works(w) && allowed;
                 if expect_ok {
                     self.bump(id, 1, Some(to));
-                } else if self.allowed_to_work(w) {
+                } else if works(w) {
                     assert!(
                         matches!(
                             r,
@@ -281,7 +282,7 @@ impl Harness {
                 let target = to_me.then_some(self.agent_id);
                 let current = before.iter().find(|(t, _)| t.id == id).unwrap().0.assignee;
                 let r = self.desk.assign(self.actor(w), id, target).await;
-                expect_ok = self.allowed_to_work(w);
+                expect_ok = works(w);
                 if expect_ok && current != target {
                     self.bump(id, 1, None);
                 }
@@ -293,7 +294,7 @@ impl Harness {
                     .desk
                     .set_priority(self.actor(w), id, Priority::ALL[p], "judgement")
                     .await;
-                expect_ok = self.allowed_to_work(w);
+                expect_ok = works(w);
                 if expect_ok {
                     self.bump(id, 1, None);
                 }
@@ -305,7 +306,7 @@ impl Harness {
                     .desk
                     .split(self.actor(w), id, vec![SplitPart::new("part", "one part")])
                     .await;
-                expect_ok = self.allowed_to_work(w);
+                expect_ok = works(w);
                 if let (true, Ok(kids)) = (expect_ok, &r) {
                     for k in kids {
                         self.track_new(k, 1);
@@ -324,7 +325,7 @@ impl Harness {
                     .is_some_and(|t| t.links_of(LinkKind::DuplicateOf).next().is_some());
                 let target_final = self.model[&b].status == "closed";
                 let r = self.desk.merge(self.actor(w), a, b).await;
-                expect_ok = self.allowed_to_work(w) && a != b && !already && !target_final;
+                expect_ok = works(w) && a != b && !already && !target_final;
                 if expect_ok {
                     let closes = self.model[&a].status != "closed";
                     self.bump(a, 1 + u64::from(closes), Some("closed"));
@@ -344,7 +345,7 @@ impl Harness {
                 };
                 let (fwd, back) = (has(a, LinkKind::Related, b), has(b, LinkKind::Related, a));
                 let r = self.desk.link(self.actor(w), a, LinkKind::Related, b).await;
-                expect_ok = self.allowed_to_work(w) && a != b;
+                expect_ok = works(w) && a != b;
                 if expect_ok {
                     self.bump(a, u64::from(!fwd), None);
                     self.bump(b, u64::from(!back), None);

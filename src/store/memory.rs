@@ -144,23 +144,18 @@ impl Store for InMemoryStore {
         }
         for w in commit.tickets {
             let id = w.ticket.id;
-            match inner.tickets.get_mut(&id) {
-                Some(row) => {
-                    row.ticket = w.ticket;
-                    row.events.extend(w.events);
-                }
-                None => {
-                    inner.by_ref.insert(w.ticket.reference, id);
-                    inner.tickets.insert(
-                        id,
-                        Box::new(Row {
-                            ticket: w.ticket,
-                            events: w.events,
-                            next_deadline: None,
-                            lease_until: None,
-                        }),
-                    );
-                }
+            if let Some(row) = inner.tickets.get_mut(&id) {
+                row.ticket = w.ticket;
+                row.events.extend(w.events);
+            } else {
+                inner.by_ref.insert(w.ticket.reference, id);
+                let row = Row {
+                    ticket: w.ticket,
+                    events: w.events,
+                    next_deadline: None,
+                    lease_until: None,
+                };
+                inner.tickets.insert(id, Box::new(row));
             }
             inner.set_deadline(id, w.next_deadline);
         }

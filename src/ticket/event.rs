@@ -311,13 +311,13 @@ impl Ticket {
             EventKind::CustomerMessage { .. }
             | EventKind::Reply { .. }
             | EventKind::InternalNote { .. } => {}
-            EventKind::StatusChanged { to, .. } => self.status = to.clone(),
+            EventKind::StatusChanged { to, .. } => self.status.clone_from(to),
             EventKind::PriorityChanged { to, origin, .. } => {
                 self.priority = *to;
                 self.priority_origin = origin.clone();
             }
             EventKind::Assigned { to, .. } => self.assignee = *to,
-            EventKind::GroupChanged { to, .. } => self.group = to.clone(),
+            EventKind::GroupChanged { to, .. } => self.group.clone_from(to),
             EventKind::Linked { link } => self.add_link(*link),
             EventKind::Split { children } => {
                 for c in children {

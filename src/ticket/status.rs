@@ -77,6 +77,7 @@ pub struct StatusDef {
 ///     [transitions]
 ///     new = ["triage", "done"]
 ///     triage = ["done"]
+///     done = ["triage"]
 ///     [on_customer_message]
 ///     done = "triage"
 /// "#)?;
