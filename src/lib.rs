@@ -94,3 +94,8 @@ pub use priority::{Classification, Classifier, Impact, Priority, PriorityOrigin,
 pub use service::{DispatchReport, HelpDesk, HelpDeskBuilder, RetryPolicy, SplitPart};
 pub use store::{InMemoryStore, Store};
 pub use ticket::{Channel, NewTicket, Requester, Ticket, TicketEvent};
+
+// Compiles the README's Rust examples as doc tests, so the README stays true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
