@@ -587,3 +587,72 @@ async fn listing_filters_and_paginates_by_cursor() {
         Err(Error::Validation(_))
     ));
 }
+
+#[tokio::test]
+async fn automatic_moves_do_not_notify_the_customer_twice() {
+    let w = world();
+    let t = open(&w, "Keyboard").await;
+    w.notifier.take();
+    w.desk.reply(&w.agent, t.id, "Which model?").await.unwrap();
+    let kinds: Vec<_> = w.notifier.take().iter().map(|n| n.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![NotificationKind::AgentReplied],
+        "the reply says it all; no separate 'now open' notice"
+    );
+    w.desk
+        .transition(&w.agent, t.id, "resolved", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.notifier.take().iter().map(|n| n.kind).collect::<Vec<_>>(),
+        vec![NotificationKind::StatusChanged]
+    );
+    // Ada's own reply reopens the ticket: the agent hears of it, Ada does not.
+    w.desk
+        .assign(&w.agent, t.id, Some(w.agent_id))
+        .await
+        .unwrap();
+    w.desk
+        .add_message(&Actor::requester(w.ada), t.id, "Model K120", Channel::Email)
+        .await
+        .unwrap();
+    let sent = w.notifier.take();
+    assert!(
+        sent.iter()
+            .all(|n| !matches!(n.recipient, Recipient::Requester { .. })),
+        "{sent:?}"
+    );
+    assert!(
+        sent.iter()
+            .any(|n| n.kind == NotificationKind::CustomerMessage)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_commands_on_one_ticket_all_land() {
+    let w = world();
+    let t = open(&w, "Busy ticket").await;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let desk = w.desk.clone();
+        let agent = w.agent.clone();
+        tasks.push(tokio::spawn(async move {
+            for j in 0..25 {
+                desk.note(&agent, t.id, &format!("note {i}-{j}"))
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let events = w.store.timeline(t.id).await.unwrap();
+    let notes = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::InternalNote { .. }))
+        .count();
+    assert_eq!(notes, 200, "every command landed exactly once");
+    assert_replay_matches(&w, t.id).await;
+}
