@@ -7,6 +7,7 @@ mod error;
 mod id;
 pub mod ticket;
 
+pub use calendar::{BusinessCalendar, CalendarError};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{BoxError, ConfigError, Error, Result, ValidationError};
 pub use id::{AgentId, CustomerId, EventId, GroupId, NotificationId, TicketId, TicketRef};
