@@ -7,6 +7,8 @@
 
 use std::sync::OnceLock;
 
+use chrono::Datelike;
+
 use super::CalendarError;
 use super::config::Rules;
 use super::table::{At, FIRST_YEAR, RANGE_END, YEAR_STARTS, YEARS, YearTable, resolve, year_start};
@@ -29,7 +31,7 @@ impl Engine {
                 .special
                 .iter()
                 .filter(|(_, spans)| !spans.is_empty())
-                .map(|(&date, _)| resolve(&rules.tz, date, super::config::DAY_MINUTES))
+                .map(|(&date, _)| resolve(rules.tz, date, super::config::DAY_MINUTES))
                 .max()
                 .unwrap_or(i64::MIN)
         };
@@ -129,20 +131,15 @@ impl Engine {
 
     pub(crate) fn is_open(&self, t: At) -> bool {
         let At { secs: t, year } = t;
-        match year {
-            Some(year) => !self.exhausted(year) && self.table(year).block_at(t).is_some(),
-            None => {
-                // Outside the cached years: build that year's table once, uncached.
-                let Some(year) = chrono::DateTime::from_timestamp(t, 0).map(|d| {
-                    use chrono::Datelike;
-                    i64::from(d.year())
-                }) else {
-                    return false;
-                };
-                let table = YearTable::build(&self.rules, year_start(year), year_start(year + 1));
-                table.block_at(t).is_some()
-            }
+        if let Some(year) = year {
+            return !self.exhausted(year) && self.table(year).block_at(t).is_some();
         }
+        // Outside the cached years: build that year's table once, uncached.
+        let Some(year) = chrono::DateTime::from_timestamp(t, 0).map(|d| i64::from(d.year())) else {
+            return false;
+        };
+        let table = YearTable::build(&self.rules, year_start(year), year_start(year + 1));
+        table.block_at(t).is_some()
     }
 
     /// `t` if open, else the start of the next open block.

@@ -144,7 +144,7 @@ impl YearTable {
         // next local midnight (plus a DST gap), so two dates of margin suffice.
         let first = utc_date(lo) - Days::new(2);
         let last = utc_date(hi) + Days::new(2);
-        let tz = &rules.tz;
+        let tz = rules.tz;
         let mut on: Vec<(i64, i64)> = Vec::with_capacity(400);
         let mut off: Vec<(i64, i64)> = Vec::new();
         let mut date = first;
@@ -322,7 +322,7 @@ fn subtract(on: &[(i64, i64)], off: &[(i64, i64)], mut emit: impl FnMut(i64, i64
 /// The instant of local `date` + `minute` (up to 24:00, the next midnight) by
 /// the RFC 5545 "compatible" rule: a repeated time takes the earlier
 /// occurrence, a time in a gap moves forward by the gap's length.
-pub(crate) fn resolve(tz: &Tz, date: NaiveDate, minute: u16) -> i64 {
+pub(crate) fn resolve(tz: Tz, date: NaiveDate, minute: u16) -> i64 {
     let (date, minute) = if minute >= DAY_MINUTES {
         (date + Days::new(1), minute - DAY_MINUTES)
     } else {
@@ -389,15 +389,15 @@ mod tests {
         let ny: Tz = "America/New_York".parse().unwrap();
         let d = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
         // Spring forward 02:00 -> 03:00: 02:30 is 03:30 EDT.
-        assert_eq!(resolve(&ny, d(3, 8), 150), ts("2026-03-08T07:30:00Z"));
-        assert_eq!(resolve(&ny, d(3, 8), 180), ts("2026-03-08T07:00:00Z"));
+        assert_eq!(resolve(ny, d(3, 8), 150), ts("2026-03-08T07:30:00Z"));
+        assert_eq!(resolve(ny, d(3, 8), 180), ts("2026-03-08T07:00:00Z"));
         // Fall back: 01:30 happens twice; take the EDT one.
-        assert_eq!(resolve(&ny, d(11, 1), 90), ts("2026-11-01T05:30:00Z"));
-        assert_eq!(resolve(&ny, d(11, 1), 1440), ts("2026-11-02T05:00:00Z"));
+        assert_eq!(resolve(ny, d(11, 1), 90), ts("2026-11-01T05:30:00Z"));
+        assert_eq!(resolve(ny, d(11, 1), 1440), ts("2026-11-02T05:00:00Z"));
         // Lord Howe moves by 30 minutes.
         let lh: Tz = "Australia/Lord_Howe".parse().unwrap();
         let local = resolve(
-            &lh,
+            lh,
             NaiveDate::from_ymd_opt(2026, 10, 4).unwrap(),
             2 * 60 + 15,
         );
