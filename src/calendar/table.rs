@@ -328,6 +328,40 @@ pub(crate) fn resolve(tz: Tz, date: NaiveDate, minute: u16) -> i64 {
     } else {
         (date, minute)
     };
+    let year = date.year();
+    if year > TZ_TABLE_LAST_YEAR {
+        let stand_in = equivalent_year(year);
+        // Same leap-ness, so every date (Feb 29 included) exists in the stand-in year.
+        if let Some(shifted) = date.with_year(stand_in) {
+            let delta = (date - shifted).num_seconds();
+            return resolve_exact(tz, shifted, minute) + delta;
+        }
+    }
+    resolve_exact(tz, date, minute)
+}
+
+/// The last year chrono-tz's precomputed transitions cover; after it every
+/// zone keeps one offset, while tzdata's final rules (what jiff, java.time
+/// and workclock apply) keep changing it every year.
+const TZ_TABLE_LAST_YEAR: i32 = 2099;
+
+/// A year of 2072..=2099 with the same calendar as `year` (leap or not, same
+/// weekday on January 1): DST rules are "the last Sunday of March" and the
+/// like, so it has the same local transitions. 28 consecutive years with a
+/// leap year every 4 hold all 14 kinds of calendar.
+fn equivalent_year(year: i32) -> i32 {
+    let kind = |y: i32| {
+        let leap = NaiveDate::from_ymd_opt(y, 2, 29).is_some();
+        let weekday = NaiveDate::from_ymd_opt(y, 1, 1).map(|d| d.weekday());
+        (leap, weekday)
+    };
+    let want = kind(year);
+    (TZ_TABLE_LAST_YEAR - 27..=TZ_TABLE_LAST_YEAR)
+        .find(|&y| kind(y) == want)
+        .unwrap_or(year)
+}
+
+fn resolve_exact(tz: Tz, date: NaiveDate, minute: u16) -> i64 {
     let local: NaiveDateTime = date
         .and_hms_opt(u32::from(minute / 60), u32::from(minute % 60), 0)
         .unwrap_or(NaiveDateTime::MAX);
@@ -439,6 +473,32 @@ mod tests {
             assert_eq!(at.secs, t, "{dt}");
             assert_eq!(at.year, year_index(t), "{dt}");
             t += 7_654_321;
+        }
+    }
+
+    #[test]
+    fn dst_continues_after_chrono_tz_tables() {
+        let ny: Tz = "America/New_York".parse().unwrap();
+        // 2150-03-08 is the second Sunday of March 2150; 2150-11-01 the first of November.
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(
+            resolve(ny, d(2150, 7, 1), 9 * 60),
+            ts("2150-07-01T13:00:00Z")
+        );
+        assert_eq!(
+            resolve(ny, d(2150, 1, 1), 9 * 60),
+            ts("2150-01-01T14:00:00Z")
+        );
+        assert_eq!(resolve(ny, d(2150, 3, 8), 150), ts("2150-03-08T07:30:00Z"));
+        assert_eq!(resolve(ny, d(2150, 3, 7), 150), ts("2150-03-07T07:30:00Z"));
+        assert_eq!(resolve(ny, d(2150, 11, 1), 90), ts("2150-11-01T05:30:00Z"));
+        assert_eq!(
+            resolve(ny, d(2200, 2, 28), 1440),
+            ts("2200-03-01T05:00:00Z")
+        );
+        for y in 2100..=2300 {
+            let e = equivalent_year(y);
+            assert!((2072..=2099).contains(&e), "{y}");
         }
     }
 
