@@ -35,6 +35,13 @@ fn is_send_sync_clone_static() {
     check::<CalendarError>();
 }
 
+/// A configuration that embeds a calendar.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct Policy {
+    calendar: BusinessCalendar,
+}
+
 #[test]
 fn toml_and_json_round_trip() {
     let cal = BusinessCalendar::from_toml(FULL).unwrap();
@@ -51,11 +58,6 @@ fn toml_and_json_round_trip() {
         assert_eq!(from_json.add(s, d).unwrap(), cal.add(s, d).unwrap());
     }
     // Embedded in other configuration, errors come through serde.
-    #[derive(serde::Deserialize)]
-    #[allow(dead_code)]
-    struct Policy {
-        calendar: BusinessCalendar,
-    }
     let bad = r#"{"calendar": {"time_zone": "UTC", "week": {"mon": ["09:00-25:00"]}}}"#;
     let e = serde_json::from_str::<Policy>(bad)
         .err()
