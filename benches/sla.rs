@@ -16,7 +16,7 @@ use std::hint::black_box;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use criterion::{Criterion, Throughput};
+use criterion::{Criterion, SamplingMode, Throughput};
 use helpdesk::BusinessCalendar;
 use jiff::{SignedDuration, Timestamp};
 use workclock::{Holidays, Schedule, Weekdays, WorkDay};
@@ -117,6 +117,9 @@ fn main() {
 
     let mut group = c.benchmark_group("sla_add");
     group.throughput(Throughput::Elements(n as u64));
+    // Flat sampling: a workclock iteration (10,000 cases) takes tens of
+    // milliseconds, and linear sampling would need 210 of them per sample set.
+    group.sampling_mode(SamplingMode::Flat);
     for (name, cal) in [("helpdesk", &ours), ("helpdesk_1000_holidays", &ours_1000)] {
         group.bench_function(name, |b| {
             b.iter(|| {
@@ -142,6 +145,9 @@ fn main() {
 
     let mut group = c.benchmark_group("sla_between");
     group.throughput(Throughput::Elements(n as u64));
+    // Flat sampling: a workclock iteration (10,000 cases) takes tens of
+    // milliseconds, and linear sampling would need 210 of them per sample set.
+    group.sampling_mode(SamplingMode::Flat);
     for (name, cal) in [("helpdesk", &ours), ("helpdesk_1000_holidays", &ours_1000)] {
         group.bench_function(name, |b| {
             b.iter(|| {
