@@ -15,6 +15,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -135,9 +136,11 @@ impl FromStr for TicketRef {
 ///
 /// Groups are configuration, so their ids are readable slugs rather than
 /// UUIDs: they appear in TOML routing and escalation rules.
+///
+/// Shared rather than copied (an `Arc<str>` inside), as every ticket snapshot carries one.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct GroupId(String);
+pub struct GroupId(Arc<str>);
 
 impl GroupId {
     /// A group id; must be 1-64 characters of letters, digits, `-`, `_`, `.`.
@@ -148,7 +151,7 @@ impl GroupId {
             && s.chars()
                 .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
         if ok {
-            Ok(GroupId(s))
+            Ok(GroupId(Arc::from(s)))
         } else {
             Err(crate::Error::validation(
                 "group",
@@ -184,6 +187,6 @@ impl TryFrom<String> for GroupId {
 
 impl From<GroupId> for String {
     fn from(g: GroupId) -> String {
-        g.0
+        g.0.to_string()
     }
 }

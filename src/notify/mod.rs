@@ -38,7 +38,8 @@ pub trait Notifier: Send + Sync + fmt::Debug {
 pub struct Notification {
     /// Unique id.
     pub id: NotificationId,
-    /// Stable across retries: `"{ticket}:{event seq}:{kind}:{recipient}"`.
+    /// Stable across retries: `"{ticket}:{event seq}:{kind}:{role}/{recipient id}"`,
+    /// e.g. `…:3:agent_replied:requester/0190…`.
     pub idempotency_key: String,
     /// The ticket it is about.
     pub ticket_id: TicketId,

@@ -179,7 +179,7 @@ pub(crate) fn notification(
 ) -> Notification {
     Notification {
         id: NotificationId::new(),
-        idempotency_key: format!("{}:{}:{kind}:{recipient}", ticket.id, event.seq),
+        idempotency_key: idempotency_key(ticket, event.seq, kind, &recipient),
         ticket_id: ticket.id,
         ticket_ref: ticket.reference,
         recipient,
@@ -188,4 +188,38 @@ pub(crate) fn notification(
         body,
         created_at: event.at,
     }
+}
+
+/// `{ticket}:{seq}:{kind}:{recipient}`, stable across retries and processes.
+/// Built by hand: it is made for every notification of every command, and
+/// the formatting machinery cost more than the rest of the notification.
+fn idempotency_key(
+    ticket: &Ticket,
+    seq: u64,
+    kind: NotificationKind,
+    recipient: &Recipient,
+) -> String {
+    let mut buf = uuid::Uuid::encode_buffer();
+    let mut key = String::with_capacity(128);
+    key.push_str(ticket.id.as_uuid().hyphenated().encode_lower(&mut buf));
+    key.push(':');
+    key.push_str(&seq.to_string());
+    key.push(':');
+    key.push_str(kind.as_str());
+    key.push(':');
+    let (role, id) = match recipient {
+        Recipient::Requester { id, .. } => (
+            "requester/",
+            id.as_uuid().hyphenated().encode_lower(&mut buf) as &str,
+        ),
+        Recipient::Agent { id } => (
+            "agent/",
+            id.as_uuid().hyphenated().encode_lower(&mut buf) as &str,
+        ),
+        Recipient::Group { id } => ("group/", id.as_str()),
+        Recipient::Address { address } => ("address/", address.as_str()),
+    };
+    key.push_str(role);
+    key.push_str(id);
+    key
 }

@@ -1,5 +1,7 @@
 use std::collections::BTreeSet;
 
+use chrono::{DateTime, Utc};
+
 use super::{CONFLICT_RETRIES, Draft, HelpDesk};
 use crate::access::{Action, Actor};
 use crate::error::{Error, Result};
@@ -69,7 +71,13 @@ impl HelpDesk {
     }
 
     /// The new ticket (not yet stored) for `new`, classified, with its created event.
-    async fn draft_new(&self, actor: &Actor, new: NewTicket, links: Vec<Link>) -> Result<Draft> {
+    async fn draft_new(
+        &self,
+        actor: &Actor,
+        new: NewTicket,
+        links: Vec<Link>,
+        at: DateTime<Utc>,
+    ) -> Result<Draft> {
         new.validate()?;
         let reference = self.inner.store.next_reference().await?;
         let id = TicketId::new();
@@ -95,26 +103,30 @@ impl HelpDesk {
             group: new.group,
             links,
         };
-        let event = |c: TicketCreated| TicketEvent {
+        let mut event = TicketEvent {
             id: crate::id::EventId::new(),
             ticket_id: id,
             seq: 1,
-            at: self.inner.clock.now(),
+            at,
             actor: actor.event_actor(),
-            kind: EventKind::Created(Box::new(c)),
+            kind: EventKind::Created(Box::new(created)),
         };
-        // Classify the ticket as it would be, then record it with the result.
-        let probe = Ticket::created(&event(created.clone()))?;
-        let c = self.inner.classifier.classify(&probe);
-        let created = TicketCreated {
-            impact: c.impact,
-            urgency: c.urgency,
-            priority: c.priority,
-            priority_origin: c.origin,
-            explanation: c.explanation,
-            ..created
-        };
-        Draft::create(event(created))
+        // Classify the ticket as it would be, then give both the ticket and
+        // its created event the result, so the ticket stays the event's fold.
+        let mut ticket = Ticket::created(&event)?;
+        let c = self.inner.classifier.classify(&ticket);
+        ticket.impact = c.impact;
+        ticket.urgency = c.urgency;
+        ticket.priority = c.priority;
+        ticket.priority_origin.clone_from(&c.origin);
+        if let EventKind::Created(created) = &mut event.kind {
+            created.impact = c.impact;
+            created.urgency = c.urgency;
+            created.priority = c.priority;
+            created.priority_origin = c.origin;
+            created.explanation = c.explanation;
+        }
+        Ok(Draft::created(ticket, event))
     }
 
     /// Opens a ticket. Requesters may open tickets only for themselves;
@@ -130,7 +142,9 @@ impl HelpDesk {
                 });
             }
         }
-        let draft = self.draft_new(actor, new, Vec::new()).await?;
+        let draft = self
+            .draft_new(actor, new, Vec::new(), self.inner.clock.now())
+            .await?;
         let ticket = draft.ticket.clone();
         self.commit(vec![draft]).await?;
         Ok(ticket)
@@ -206,6 +220,7 @@ impl HelpDesk {
                     kind: LinkKind::FollowUpOf,
                     target: closed.id,
                 }],
+                self.inner.clock.now(),
             )
             .await?;
         let follow = draft.ticket.clone();
@@ -421,6 +436,7 @@ impl HelpDesk {
         loop {
             let original = self.load(id).await?;
             actor.authorize(Action::Split, Some(&original))?;
+            let now = self.inner.clock.now();
             let mut children = Vec::with_capacity(parts.len());
             for p in &parts {
                 let mut new = NewTicket::new(
@@ -441,11 +457,12 @@ impl HelpDesk {
                             kind: LinkKind::Parent,
                             target: original.id,
                         }],
+                        now,
                     )
                     .await?,
                 );
             }
-            let mut parent = Draft::on(original, self.inner.clock.now(), actor.event_actor());
+            let mut parent = Draft::on(original, now, actor.event_actor());
             parent.record(EventKind::Split {
                 children: children.iter().map(|c| c.ticket.id).collect(),
             })?;

@@ -32,16 +32,16 @@ impl Draft {
         }
     }
 
-    /// A draft of a new ticket from its created event.
-    pub(crate) fn create(created: TicketEvent) -> Result<Self> {
-        let ticket = Ticket::created(&created)?;
-        Ok(Draft {
+    /// A draft of a new ticket: `ticket` must equal `Ticket::created(&created)`.
+    pub(crate) fn created(ticket: Ticket, created: TicketEvent) -> Self {
+        debug_assert_eq!(Ticket::created(&created).ok().as_ref(), Some(&ticket));
+        Draft {
             ticket,
             base_version: None,
             at: created.at,
             actor: created.actor,
             events: vec![created],
-        })
+        }
     }
 
     /// Records an event by the command's actor.

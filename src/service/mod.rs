@@ -133,7 +133,8 @@ impl HelpDesk {
             outbox.extend(derived.notifications);
             deadlines.push(derived.next_deadline);
         }
-        let now = self.inner.clock.now();
+        // A command happens at one instant: its drafts all carry it.
+        let now = drafts[0].at;
         let inline = self.inner.notifier.is_some() && !outbox.is_empty();
         let commit = Commit {
             tickets: drafts

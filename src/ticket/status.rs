@@ -1,19 +1,23 @@
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ConfigError, Error, Result};
 
 /// The id of a lifecycle status, e.g. `open` or `pending`.
+///
+/// Shared rather than copied (an `Arc<str>` inside): every ticket snapshot
+/// carries one, and cloning a snapshot is on every command's path.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct StatusId(String);
+pub struct StatusId(Arc<str>);
 
 impl StatusId {
     /// A status id from text.
-    pub fn new(s: impl Into<String>) -> Self {
-        StatusId(s.into())
+    pub fn new(s: impl AsRef<str>) -> Self {
+        StatusId(Arc::from(s.as_ref()))
     }
     /// The id as text.
     pub fn as_str(&self) -> &str {
