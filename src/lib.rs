@@ -10,6 +10,7 @@ mod id;
 pub mod notify;
 pub mod priority;
 mod service;
+pub mod sla;
 pub mod store;
 pub mod ticket;
 
