@@ -13,6 +13,7 @@ mod commands;
 mod derive;
 mod draft;
 mod outbox;
+mod sla;
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ use crate::id::{TicketId, TicketRef};
 use crate::notify::Notifier;
 use crate::notify::plan::{PlanContext, plan};
 use crate::priority::Classifier;
+use crate::sla::SlaConfig;
 use crate::store::{Commit, Store};
 use crate::ticket::{Lifecycle, Ticket};
 
@@ -68,6 +70,7 @@ struct Inner {
     classifier: Classifier,
     lifecycle: Lifecycle,
     retry: RetryPolicy,
+    sla: Option<SlaConfig>,
 }
 
 impl HelpDesk {

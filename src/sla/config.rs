@@ -58,7 +58,10 @@ impl Selected<'_> {
     /// A human-readable reason, recorded with the choice.
     pub fn reason(&self) -> String {
         if self.matched {
-            format!("the ticket matches the conditions of policy `{}`", self.policy.name)
+            format!(
+                "the ticket matches the conditions of policy `{}`",
+                self.policy.name
+            )
         } else {
             "no policy's conditions match; the default applies".to_owned()
         }
@@ -129,7 +132,11 @@ impl SlaConfig {
         default: &str,
     ) -> std::result::Result<Self, ConfigError> {
         if policies.is_empty() {
-            return Err(ConfigError::new("policies", None, "at least one policy is needed"));
+            return Err(ConfigError::new(
+                "policies",
+                None,
+                "at least one policy is needed",
+            ));
         }
         let mut resolved = Vec::with_capacity(policies.len());
         for (i, p) in policies.iter().enumerate() {
@@ -157,7 +164,11 @@ impl SlaConfig {
             .iter()
             .position(|p| p.name == default)
             .ok_or_else(|| {
-                ConfigError::new("default", Some(default.to_owned()), "no policy has this name")
+                ConfigError::new(
+                    "default",
+                    Some(default.to_owned()),
+                    "no policy has this name",
+                )
             })?;
         Ok(SlaConfig {
             calendars,
@@ -227,7 +238,10 @@ impl SlaConfig {
         self.policies
             .iter()
             .position(|p| p.when.as_ref().is_none_or(|c| c.matches(ticket)))
-            .map_or_else(|| self.selected(self.default, false), |i| self.selected(i, true))
+            .map_or_else(
+                || self.selected(self.default, false),
+                |i| self.selected(i, true),
+            )
     }
 }
 
@@ -340,7 +354,13 @@ impl SlaPolicy {
         for m in Metric::ALL {
             let Some(mp) = self.metric(m) else { continue };
             let path = |f: &str| format!("policies[{i}].{m}.{f}");
-            let all = [mp.target, mp.targets.critical, mp.targets.high, mp.targets.medium, mp.targets.low];
+            let all = [
+                mp.target,
+                mp.targets.critical,
+                mp.targets.high,
+                mp.targets.medium,
+                mp.targets.low,
+            ];
             if all.iter().all(Option::is_none) {
                 return Err(ConfigError::new(
                     format!("policies[{i}].{m}"),
@@ -353,8 +373,16 @@ impl SlaPolicy {
                 .chain(Priority::ALL.map(|p| (p.as_str(), mp.targets.get(p))))
             {
                 if let Some(t) = t.filter(|t| t.as_secs() <= 0) {
-                    let field = if name == "target" { "target".to_owned() } else { format!("targets.{name}") };
-                    return Err(ConfigError::new(path(&field), Some(t.to_string()), "a target must be positive"));
+                    let field = if name == "target" {
+                        "target".to_owned()
+                    } else {
+                        format!("targets.{name}")
+                    };
+                    return Err(ConfigError::new(
+                        path(&field),
+                        Some(t.to_string()),
+                        "a target must be positive",
+                    ));
                 }
             }
             if let Warning::Percent(p) = mp.warning {
@@ -410,7 +438,10 @@ impl<'de> Deserialize<'de> for CalendarRef {
                     CalendarRef::Named(v.to_owned())
                 })
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<CalendarRef, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> std::result::Result<CalendarRef, A::Error> {
                 BusinessCalendar::deserialize(de::value::MapAccessDeserializer::new(map))
                     .map(CalendarRef::Inline)
             }
@@ -577,6 +608,8 @@ impl<'de> Deserialize<'de> for Warning {
                 ))
             });
         }
-        s.parse::<SlaDuration>().map(Warning::Before).map_err(de::Error::custom)
+        s.parse::<SlaDuration>()
+            .map(Warning::Before)
+            .map_err(de::Error::custom)
     }
 }

@@ -95,7 +95,9 @@ impl FromStr for SlaDuration {
                 }
                 _ => return Err(bad("unexpected character")),
             };
-            let n = number.take().ok_or_else(|| bad("a unit needs a number before it"))?;
+            let n = number
+                .take()
+                .ok_or_else(|| bad("a unit needs a number before it"))?;
             total = n
                 .checked_mul(unit)
                 .and_then(|x| total.checked_add(x))

@@ -9,11 +9,18 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{CycleOutcome, Metric, MetricPolicy, MetricState, MetricStatus, Reopen, SlaPolicy, SlaStatus};
+use super::{
+    CycleOutcome, Metric, MetricPolicy, MetricState, MetricStatus, Reopen, SlaPolicy, SlaStatus,
+};
 use crate::calendar::BusinessCalendar;
 use crate::error::{Error, Result};
 use crate::priority::Priority;
 use crate::ticket::{EventKind, Lifecycle, StatusCategory, StatusId, TicketEvent};
+
+const FR: usize = 0;
+const NR: usize = 1;
+const PU: usize = 2;
+const RES: usize = 3;
 
 /// A ticket's SLA status at `now`, from its full event history.
 ///
@@ -85,10 +92,6 @@ pub fn evaluate(
             tracks[m.index()].start(0, first.at, r);
         }
     }
-    const FR: usize = 0;
-    const NR: usize = 1;
-    const PU: usize = 2;
-    const RES: usize = 3;
     for e in rest {
         let at = e.at;
         match &e.kind {
@@ -107,12 +110,12 @@ pub fn evaluate(
                 }
                 replied = true;
             }
-            EventKind::CustomerMessage { .. } => {
-                if replied && ctx.mps[NR].is_some() && tracks[NR].phase != Phase::Open {
-                    let b = clk.b(at)?;
-                    let r = ctx.runs(Metric::NextResponse, status, cat);
-                    tracks[NR].start(b, at, r);
-                }
+            EventKind::CustomerMessage { .. }
+                if replied && ctx.mps[NR].is_some() && tracks[NR].phase != Phase::Open =>
+            {
+                let b = clk.b(at)?;
+                let r = ctx.runs(Metric::NextResponse, status, cat);
+                tracks[NR].start(b, at, r);
             }
             EventKind::StatusChanged { to, .. } => {
                 let new_cat = lifecycle.category(to);
@@ -298,6 +301,7 @@ impl Ctx<'_> {
         self.mps[i].map_or(t, |mp| mp.warn_after(t))
     }
 
+    #[allow(clippy::many_single_char_names)] // the letters of the module docs: b(t), target t, warning w
     /// Records the instants at which the cycle reached its warning threshold
     /// and its target, if it has by `b` (business time at `at`).
     fn check(
