@@ -93,7 +93,12 @@ impl World {
 
     async fn open(&self, f: impl FnOnce(NewTicket) -> NewTicket) -> Ticket {
         let req = Requester::new(self.customer, "Ada").email("ada@example.com");
-        let new = f(NewTicket::new(req, Channel::Portal, "VPN down", "Since this morning."));
+        let new = f(NewTicket::new(
+            req,
+            Channel::Portal,
+            "VPN down",
+            "Since this morning.",
+        ));
         self.desk.open(&self.staff, new).await.unwrap()
     }
 
@@ -102,18 +107,29 @@ impl World {
     }
 
     async fn reply(&self, id: TicketId) {
-        self.desk.reply(&self.staff, id, "Looking into it.").await.unwrap();
+        self.desk
+            .reply(&self.staff, id, "Looking into it.")
+            .await
+            .unwrap();
     }
 
     async fn message(&self, id: TicketId) {
         self.desk
-            .add_message(&Actor::requester(self.customer), id, "Any news?", Channel::Email)
+            .add_message(
+                &Actor::requester(self.customer),
+                id,
+                "Any news?",
+                Channel::Email,
+            )
             .await
             .unwrap();
     }
 
     async fn move_to(&self, id: TicketId, to: &str) {
-        self.desk.transition(&self.staff, id, to, None).await.unwrap();
+        self.desk
+            .transition(&self.staff, id, to, None)
+            .await
+            .unwrap();
     }
 
     async fn events(&self, id: TicketId) -> Vec<TicketEvent> {
@@ -163,7 +179,9 @@ async fn friday_1655_before_a_holiday_monday_across_spring_forward() {
     );
     // The policy choice is on the timeline, hidden from the requester.
     let events = w.events(ticket.id).await;
-    assert!(matches!(&events[1].kind, EventKind::SlaPolicyApplied { policy, .. } if policy == "standard"));
+    assert!(
+        matches!(&events[1].kind, EventKind::SlaPolicyApplied { policy, .. } if policy == "standard")
+    );
     assert!(!events[1].kind.visible_to_requester());
     assert_eq!(
         w.desk.store().next_deadline(ticket.id).await.unwrap(),
@@ -194,7 +212,13 @@ async fn friday_1655_before_a_holiday_monday_across_spring_forward() {
         Some(t("2026-03-10T13:25:00Z"))
     );
     // Nothing new a second time.
-    assert!(w.desk.refresh_time_driven(ticket.id).await.unwrap().is_none());
+    assert!(
+        w.desk
+            .refresh_time_driven(ticket.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // The reply at 09:25:00 is late: the due is the first late instant.
     w.at("2026-03-10T13:25:00Z");
@@ -206,7 +230,9 @@ async fn friday_1655_before_a_holiday_monday_across_spring_forward() {
     assert_eq!(fr.met_at, None);
     let sla = w.sla_events(ticket.id).await;
     assert_eq!(
-        sla.iter().filter(|k| matches!(k, EventKind::SlaBreached { .. })).count(),
+        sla.iter()
+            .filter(|k| matches!(k, EventKind::SlaBreached { .. }))
+            .count(),
         1
     );
 }
@@ -218,7 +244,11 @@ async fn warning_and_breach_are_recorded_once_and_notify_the_group() {
     let ticket = w.open(|n| n.group(group.clone())).await;
     w.at("2026-03-10T14:31:00Z");
     w.notifier.take();
-    w.desk.refresh_time_driven(ticket.id).await.unwrap().unwrap();
+    w.desk
+        .refresh_time_driven(ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
     let sla = w.sla_events(ticket.id).await;
     // Both passed at once: the breach is recorded, the stale warning is not.
     assert_eq!(
@@ -233,10 +263,20 @@ async fn warning_and_breach_are_recorded_once_and_notify_the_group() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].kind, NotificationKind::SlaBreached);
     assert_eq!(sent[0].recipient, Recipient::Group { id: group });
-    assert!(sent[0].subject.contains("first response"), "{}", sent[0].subject);
+    assert!(
+        sent[0].subject.contains("first response"),
+        "{}",
+        sent[0].subject
+    );
     // Later commands do not record it again.
     w.desk.note(&w.staff, ticket.id, "checking").await.unwrap();
-    assert!(w.desk.refresh_time_driven(ticket.id).await.unwrap().is_none());
+    assert!(
+        w.desk
+            .refresh_time_driven(ticket.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(w.sla_events(ticket.id).await.len(), 2);
     // Resolution is still running: its warning is next.
     assert_eq!(
@@ -294,7 +334,10 @@ async fn paused_over_a_weekend_then_next_response_cycle() {
     let pu = s.metric(Metric::PeriodicUpdate);
     // From the reply Thu 11:00: 6h Thu + 3h Fri until the pause; the 8h
     // were used up Fri 11:00 EDT.
-    assert_eq!((pu.state, pu.elapsed), (MetricState::Breached, Duration::hours(9)));
+    assert_eq!(
+        (pu.state, pu.elapsed),
+        (MetricState::Breached, Duration::hours(9))
+    );
     assert_eq!(pu.breached_at, Some(t("2026-03-13T15:00:00Z")));
 
     w.at("2026-03-16T15:30:00Z");
@@ -304,7 +347,10 @@ async fn paused_over_a_weekend_then_next_response_cycle() {
     let pu = s.metric(Metric::PeriodicUpdate);
     assert_eq!((pu.state, pu.cycle), (MetricState::Running, 2));
     assert_eq!(pu.previous.unwrap().state, MetricState::Breached);
-    assert_eq!(pu.previous.unwrap().breached_at, Some(t("2026-03-13T15:00:00Z")));
+    assert_eq!(
+        pu.previous.unwrap().breached_at,
+        Some(t("2026-03-13T15:00:00Z"))
+    );
     let sla = w.sla_events(ticket.id).await;
     assert!(sla.contains(&EventKind::SlaBreached {
         metric: Metric::PeriodicUpdate,
@@ -352,11 +398,15 @@ async fn priority_raised_while_paused_keeps_elapsed_and_paused_time() {
     let res = *w.status(ticket.id).await.metric(Metric::Resolution);
     assert_eq!(res.state, MetricState::Breached);
     assert_eq!(res.breached_at, Some(t("2026-03-17T14:30:00Z")));
-    assert!(w.sla_events(ticket.id).await.contains(&EventKind::SlaBreached {
-        metric: Metric::Resolution,
-        cycle: 1,
-        due: t("2026-03-17T14:30:00Z")
-    }));
+    assert!(
+        w.sla_events(ticket.id)
+            .await
+            .contains(&EventKind::SlaBreached {
+                metric: Metric::Resolution,
+                cycle: 1,
+                due: t("2026-03-17T14:30:00Z")
+            })
+    );
 }
 
 #[tokio::test]
@@ -395,7 +445,10 @@ async fn round_the_clock_counts_midnight_and_fall_back() {
     let s = w.status(ticket.id).await;
     assert_eq!(s.policy, "round-the-clock");
     // 24 real hours, though the wall clock shows 23.
-    assert_eq!(s.metric(Metric::Resolution).due, Some(t("2026-11-01T16:00:00Z")));
+    assert_eq!(
+        s.metric(Metric::Resolution).due,
+        Some(t("2026-11-01T16:00:00Z"))
+    );
     w.at("2026-11-01T05:00:00Z"); // Sunday 01:00 EDT, past midnight
     let res = *w.status(ticket.id).await.metric(Metric::Resolution);
     assert_eq!(res.elapsed, Duration::hours(13));
@@ -450,7 +503,15 @@ async fn reopening_starts_a_new_resolution_cycle() {
         .sla_events(ticket.id)
         .await
         .into_iter()
-        .filter(|k| matches!(k, EventKind::SlaMet { metric: Metric::Resolution, .. }))
+        .filter(|k| {
+            matches!(
+                k,
+                EventKind::SlaMet {
+                    metric: Metric::Resolution,
+                    ..
+                }
+            )
+        })
         .count();
     assert_eq!(met, 1);
 }
@@ -461,7 +522,10 @@ async fn reopening_continues_the_cycle_for_vip() {
     let req = Requester::new(w.customer, "Ada").tier("vip");
     let ticket = w
         .desk
-        .open(&w.staff, NewTicket::new(req, Channel::Phone, "Laptop", "Broken screen."))
+        .open(
+            &w.staff,
+            NewTicket::new(req, Channel::Phone, "Laptop", "Broken screen."),
+        )
         .await
         .unwrap();
     let s = resolve_and_reopen(&w, ticket.id).await;
@@ -488,7 +552,13 @@ async fn without_sla_config_nothing_changes() {
         .unwrap();
     assert!(!ack.body.contains("first response"));
     assert!(w.desk.sla_status(&w.staff, ticket.id).await.is_err());
-    assert!(w.desk.refresh_time_driven(ticket.id).await.unwrap().is_none());
+    assert!(
+        w.desk
+            .refresh_time_driven(ticket.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
