@@ -3,6 +3,9 @@
 //!
 //! Run: `cargo bench --no-default-features --bench sla_eval`.
 
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use chrono::{DateTime, Duration, Utc};
