@@ -32,6 +32,13 @@ first_response = { target = "30m" }
 next_response = { target = "4h" }
 periodic_update = { target = "8h" }
 resolution = { targets = { critical = "4h", high = "8h", medium = "16h", low = "40h" } }
+[[policies]]
+name = "always"
+calendar = "24x7"
+first_response = { target = "30m" }
+next_response = { target = "4h" }
+periodic_update = { target = "8h" }
+resolution = { targets = { critical = "4h", high = "8h", medium = "16h", low = "40h" } }
 "#;
 
 /// 50 events over about three weeks: messages, replies, notes, pauses and a priority change.
@@ -110,6 +117,19 @@ fn bench(c: &mut Criterion) {
             evaluate(
                 selected.policy,
                 selected.calendar,
+                black_box(&lifecycle),
+                black_box(&events),
+                black_box(now),
+            )
+            .unwrap()
+        });
+    });
+    let always = config.get("always").unwrap();
+    g.bench_function("evaluate_50_events_24x7", |b| {
+        b.iter(|| {
+            evaluate(
+                always.policy,
+                always.calendar,
                 black_box(&lifecycle),
                 black_box(&events),
                 black_box(now),

@@ -73,14 +73,9 @@ pub fn evaluate(
             first.ticket_id
         )));
     };
-    let mut clk = BizClock {
-        cal: calendar,
-        // The 24/7 calendar's business time is real time: no lookups needed.
-        always_open: matches!(policy.calendar, super::CalendarRef::AlwaysOpen),
-        t0: first.at,
-        last_t: first.at,
-        last_b: 0,
-    };
+    // The 24/7 calendar's business time is real time: no lookups needed.
+    let always_open = matches!(policy.calendar, super::CalendarRef::AlwaysOpen);
+    let mut clk = BizClock::new(calendar, always_open, first.at);
     let mps: [Option<&MetricPolicy>; 4] = Metric::ALL.map(|m| policy.metric(m));
     let mut priority = created.priority;
     let mut status: &StatusId = &created.status;
@@ -255,28 +250,71 @@ pub fn evaluate(
     })
 }
 
-/// Business time since creation, asked of the calendar once per new instant.
+/// Business time since creation, `B(t) = between(created, t)`, for
+/// instants asked in (mostly) increasing order.
+///
+/// It remembers the calendar's next open stretch `[open, close)` after the
+/// last instant asked, so instants before `close` cost no calendar lookup:
+/// a ticket's events cluster within a few stretches.
 struct BizClock<'a> {
     cal: &'a BusinessCalendar,
     always_open: bool,
     t0: DateTime<Utc>,
     last_t: DateTime<Utc>,
+    /// `last_t` in whole seconds, truncated as the calendar does.
+    last_s: i64,
     last_b: i64,
+    /// `(open, close)` in seconds: `[last_s, open)` is closed and
+    /// `[open, close)` open, with `last_s < close`.
+    window: Option<(i64, i64)>,
 }
 
-impl BizClock<'_> {
-    fn b(&mut self, t: DateTime<Utc>) -> Result<i64> {
-        if t != self.last_t {
-            self.last_b = if self.always_open {
-                // Whole seconds, truncated like the calendar does.
-                t.timestamp() - self.t0.timestamp()
-            } else {
-                // `between` is additive, so summing steps equals between(t0, t).
-                self.last_b + self.cal.between(self.last_t, t)?.num_seconds()
-            };
-            self.last_t = t;
+impl<'a> BizClock<'a> {
+    fn new(cal: &'a BusinessCalendar, always_open: bool, t0: DateTime<Utc>) -> Self {
+        BizClock {
+            cal,
+            always_open,
+            t0,
+            last_t: t0,
+            last_s: t0.timestamp(),
+            last_b: 0,
+            window: None,
         }
+    }
+
+    fn b(&mut self, t: DateTime<Utc>) -> Result<i64> {
+        if t == self.last_t {
+            return Ok(self.last_b);
+        }
+        let s = t.timestamp();
+        if self.always_open {
+            self.last_b = s - self.t0.timestamp();
+        } else if let Some((open, _)) = self.window.filter(|&(_, c)| s >= self.last_s && s < c) {
+            self.last_b += (s - open.max(self.last_s)).max(0);
+        } else {
+            // `between` is additive, so summing steps equals between(t0, t).
+            self.last_b += self.cal.between(self.last_t, t)?.num_seconds();
+            self.window = self.stretch_after(t);
+        }
+        self.last_t = t;
+        self.last_s = s;
         Ok(self.last_b)
+    }
+
+    /// The open stretch at or after `t`; `None` when the calendar cannot say
+    /// (the slow path is then taken next time).
+    fn stretch_after(&self, t: DateTime<Utc>) -> Option<(i64, i64)> {
+        use crate::calendar::CalendarError;
+        match self.cal.next_open(t) {
+            Ok(open) => match self.cal.next_close(open) {
+                Ok(close) if close > open => Some((open.timestamp(), close.timestamp())),
+                Err(CalendarError::NeverCloses) => Some((open.timestamp(), i64::MAX)),
+                _ => None,
+            },
+            // Closed for good: business time stays where it is.
+            Err(CalendarError::NeverOpen) => Some((i64::MAX, i64::MAX)),
+            Err(_) => None,
+        }
     }
 
     /// The earliest instant at which `b` business seconds since creation are used up.
@@ -640,6 +678,39 @@ mod tests {
                     .with_target(Priority::High, SlaDuration::hours(8))
                     .with_target(Priority::Critical, SlaDuration::hours(2)),
             )
+    }
+
+    #[test]
+    fn business_clock_agrees_with_between() {
+        let mut b = BusinessCalendar::builder("America/New_York");
+        for d in [Weekday::Mon, Weekday::Tue, Weekday::Fri] {
+            b = b.hours(d, &["09:00-12:00", "13:00-17:00"]);
+        }
+        let cal = b
+            .hours(Weekday::Sat, &["22:00-24:00"])
+            .hours(Weekday::Sun, &["00:00-03:00"])
+            .holiday(chrono::NaiveDate::from_ymd_opt(2026, 3, 10).unwrap())
+            .build()
+            .unwrap();
+        let t0 = t("2026-03-02T14:00:00.250Z");
+        let mut clk = BizClock::new(&cal, false, t0);
+        // A deterministic walk over three weeks across the DST switch, with
+        // sub-second instants, repeats and an occasional step back.
+        let mut at = t0;
+        let mut x: i64 = 7;
+        for i in 0..2000 {
+            x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
+            let step = match i % 5 {
+                0 => x % 60,
+                1 => x % 3_600,
+                2 => 0,
+                3 => x % 40_000,
+                _ => -(x % 300),
+            };
+            at += Duration::seconds(step) + Duration::milliseconds(x % 1000);
+            let want = cal.between(t0, at).unwrap().num_seconds();
+            assert_eq!(clk.b(at).unwrap(), want, "at {at}");
+        }
     }
 
     #[test]
