@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::{
     CycleOutcome, Metric, MetricPolicy, MetricState, MetricStatus, Reopen, SlaPolicy, SlaStatus,
 };
-use crate::calendar::BusinessCalendar;
+use crate::calendar::{BusinessCalendar, CalendarError};
 use crate::error::{Error, Result};
 use crate::priority::Priority;
 use crate::ticket::{EventKind, Lifecycle, StatusCategory, StatusId, TicketEvent};
@@ -282,7 +282,7 @@ impl<'a> BizClock<'a> {
         }
     }
 
-    fn b(&mut self, t: DateTime<Utc>) -> Result<i64> {
+    fn b(&mut self, t: DateTime<Utc>) -> Result<i64, CalendarError> {
         if t == self.last_t {
             return Ok(self.last_b);
         }
@@ -304,7 +304,6 @@ impl<'a> BizClock<'a> {
     /// The open stretch at or after `t`; `None` when the calendar cannot say
     /// (the slow path is then taken next time).
     fn stretch_after(&self, t: DateTime<Utc>) -> Option<(i64, i64)> {
-        use crate::calendar::CalendarError;
         match self.cal.next_open(t) {
             Ok(open) => match self.cal.next_close(open) {
                 Ok(close) if close > open => Some((open.timestamp(), close.timestamp())),
@@ -318,13 +317,13 @@ impl<'a> BizClock<'a> {
     }
 
     /// The earliest instant at which `b` business seconds since creation are used up.
-    fn instant(&self, b: i64) -> Result<DateTime<Utc>> {
+    fn instant(&self, b: i64) -> Result<DateTime<Utc>, CalendarError> {
         if self.always_open {
             if let Some(t) = DateTime::from_timestamp(self.t0.timestamp() + b.max(0), 0) {
                 return Ok(t);
             }
         }
-        Ok(self.cal.add(self.t0, Duration::seconds(b.max(0)))?)
+        self.cal.add(self.t0, Duration::seconds(b.max(0)))
     }
 }
 
@@ -363,7 +362,7 @@ impl Ctx<'_> {
         b: i64,
         at: DateTime<Utc>,
         clk: &BizClock<'_>,
-    ) -> Result<()> {
+    ) -> Result<(), CalendarError> {
         let Some(t) = self.target(i, p) else {
             return Ok(());
         };
@@ -450,7 +449,12 @@ impl Track {
 
     /// When elapsed time reaches `x`: inside the running segment if it got
     /// there in it, else at `at` (the target was lowered below the time used).
-    fn crossing(&self, x: i64, at: DateTime<Utc>, clk: &BizClock<'_>) -> Result<DateTime<Utc>> {
+    fn crossing(
+        &self,
+        x: i64,
+        at: DateTime<Utc>,
+        clk: &BizClock<'_>,
+    ) -> Result<DateTime<Utc>, CalendarError> {
         if self.running && self.base <= x {
             self.at_elapsed(x, clk)
         } else {
@@ -459,7 +463,7 @@ impl Track {
     }
 
     /// The instant the running segment brings elapsed time to `x`.
-    fn at_elapsed(&self, x: i64, clk: &BizClock<'_>) -> Result<DateTime<Utc>> {
+    fn at_elapsed(&self, x: i64, clk: &BizClock<'_>) -> Result<DateTime<Utc>, CalendarError> {
         // `add` answers the earliest such instant, which for x == base may
         // lie in closed time before the segment began; the segment start bounds it.
         Ok(clk.instant(self.seg_b + x - self.base)?.max(self.seg_t))
