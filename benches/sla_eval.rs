@@ -137,6 +137,19 @@ fn bench(c: &mut Criterion) {
             .unwrap()
         });
     });
+    let short = &events[..1];
+    g.bench_function("evaluate_1_event_24x7", |b| {
+        b.iter(|| {
+            evaluate(
+                always.policy,
+                always.calendar,
+                black_box(&lifecycle),
+                black_box(short),
+                black_box(now),
+            )
+            .unwrap()
+        });
+    });
     let (a, z) = (events[0].at, now);
     g.bench_function("calendar_between_peer", |b| {
         b.iter(|| {

@@ -584,3 +584,35 @@ async fn requesters_cannot_read_sla_status() {
         .unwrap_err();
     assert!(matches!(err, helpdesk::Error::Forbidden { .. }));
 }
+
+#[tokio::test]
+async fn warning_goes_to_the_assignee() {
+    let w = World::new("2026-03-10T14:00:00Z"); // Tue 10:00 EDT
+    let agent = AgentId::new();
+    let ticket = w.open(|n| n.assignee(agent)).await;
+    assert_eq!(
+        w.desk.store().next_deadline(ticket.id).await.unwrap(),
+        Some(t("2026-03-10T14:24:00Z"))
+    );
+    w.at("2026-03-10T14:25:00Z");
+    w.notifier.take();
+    w.desk
+        .refresh_time_driven(ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let sent = w.notifier.take();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].kind, NotificationKind::SlaWarning);
+    assert_eq!(sent[0].recipient, Recipient::Agent { id: agent });
+    assert!(
+        sent[0].body.contains("Tue 2026-03-10 10:30 EDT"),
+        "{}",
+        sent[0].body
+    );
+    // The next deadline is now the due itself.
+    assert_eq!(
+        w.desk.store().next_deadline(ticket.id).await.unwrap(),
+        Some(t("2026-03-10T14:30:00Z"))
+    );
+}
