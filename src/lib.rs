@@ -81,6 +81,7 @@ mod id;
 pub mod notify;
 pub mod priority;
 mod service;
+pub mod sla;
 pub mod store;
 pub mod ticket;
 
@@ -93,6 +94,7 @@ pub use id::{AgentId, CustomerId, EventId, GroupId, NotificationId, TicketId, Ti
 pub use notify::{Notification, NotificationKind, Notifier, Recipient, RecordingNotifier};
 pub use priority::{Classification, Classifier, Impact, Priority, PriorityOrigin, Urgency};
 pub use service::{DispatchReport, HelpDesk, HelpDeskBuilder, RetryPolicy, SplitPart};
+pub use sla::{SlaConfig, SlaStatus};
 pub use store::{InMemoryStore, Store};
 pub use ticket::{Channel, NewTicket, Requester, Ticket, TicketEvent};
 

@@ -7,6 +7,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::Result;
 use crate::notify::Notifier;
 use crate::priority::Classifier;
+use crate::sla::SlaConfig;
 use crate::store::{InMemoryStore, Store};
 use crate::ticket::Lifecycle;
 
@@ -33,6 +34,7 @@ pub struct HelpDeskBuilder {
     classifier: Option<Classifier>,
     lifecycle: Option<Lifecycle>,
     retry: Option<RetryPolicy>,
+    sla: Option<SlaConfig>,
 }
 
 impl HelpDeskBuilder {
@@ -68,6 +70,13 @@ impl HelpDeskBuilder {
         self
     }
 
+    /// SLA policies (default: none, and no SLA clocks or deadlines).
+    /// Their pause statuses are checked against the lifecycle at [`build`](Self::build).
+    pub fn sla(mut self, sla: SlaConfig) -> Self {
+        self.sla = Some(sla);
+        self
+    }
+
     /// Validates the configuration and builds the desk.
     pub fn build(self) -> Result<HelpDesk> {
         let lifecycle = self.lifecycle.unwrap_or_default();
@@ -76,6 +85,9 @@ impl HelpDeskBuilder {
         classifier.validate()?;
         let retry = self.retry.unwrap_or_default();
         retry.validate()?;
+        if let Some(sla) = &self.sla {
+            sla.validate_for(&lifecycle)?;
+        }
         Ok(HelpDesk {
             inner: Arc::new(Inner {
                 store: self.store.unwrap_or_else(|| Arc::new(InMemoryStore::new())),
@@ -84,6 +96,7 @@ impl HelpDeskBuilder {
                 classifier,
                 lifecycle,
                 retry,
+                sla: self.sla,
             }),
         })
     }

@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 
-use super::{CONFLICT_RETRIES, Draft, HelpDesk};
+use super::{Draft, HelpDesk};
 use crate::access::{Action, Actor};
 use crate::error::{Error, Result};
 use crate::id::{AgentId, GroupId, TicketId, TicketRef};
@@ -50,24 +50,20 @@ impl HelpDesk {
         actor: &Actor,
         id: TicketId,
         action: Action,
-        mut step: F,
+        step: F,
     ) -> Result<Ticket>
     where
-        F: FnMut(&HelpDesk, &mut Draft) -> Result<()>,
+        F: Fn(&HelpDesk, &mut Draft) -> Result<()>,
     {
-        let mut attempt = 0;
-        loop {
+        let step = &step;
+        self.retrying(|| async move {
             let ticket = self.load(id).await?;
             actor.authorize(action, Some(&ticket))?;
             let mut draft = Draft::on(ticket, self.inner.clock.now(), actor.event_actor());
             step(self, &mut draft)?;
-            let result = draft.ticket.clone();
-            match self.commit(vec![draft]).await {
-                Err(e) if e.is_conflict() && attempt < CONFLICT_RETRIES => attempt += 1,
-                Err(e) => return Err(e),
-                Ok(()) => return Ok(result),
-            }
-        }
+            self.commit_one(draft).await
+        })
+        .await
     }
 
     /// The new ticket (not yet stored) for `new`, classified, with its created event.
@@ -145,9 +141,7 @@ impl HelpDesk {
         let draft = self
             .draft_new(actor, new, Vec::new(), self.inner.clock.now())
             .await?;
-        let ticket = draft.ticket.clone();
-        self.commit(vec![draft]).await?;
-        Ok(ticket)
+        self.commit_one(draft).await
     }
 
     /// Records a message from the customer (written by the requester, or
@@ -223,18 +217,20 @@ impl HelpDesk {
                 self.inner.clock.now(),
             )
             .await?;
-        let follow = draft.ticket.clone();
         let mut original = Draft::on(closed, draft.at, EventActor::System);
         original.record(EventKind::Linked {
             link: Link {
                 kind: LinkKind::FollowedUpBy,
-                target: follow.id,
+                target: draft.ticket.id,
             },
         })?;
         // Conflicts here mean the closed ticket changed (a link was added); the
         // caller may simply send the message again.
-        self.commit(vec![draft, original]).await?;
-        Ok(follow)
+        let written = self.commit(vec![draft, original]).await?;
+        written
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::store_msg("commit returned no snapshot"))
     }
 
     /// A public reply by staff; the requester is notified. A reply to a new
@@ -432,13 +428,13 @@ impl HelpDesk {
             validate_subject("parts.subject", &p.subject)?;
             validate_body("parts.description", &p.description)?;
         }
-        let mut attempt = 0;
-        loop {
+        let parts = &parts;
+        self.retrying(|| async move {
             let original = self.load(id).await?;
             actor.authorize(Action::Split, Some(&original))?;
             let now = self.inner.clock.now();
             let mut children = Vec::with_capacity(parts.len());
-            for p in &parts {
+            for p in parts {
                 let mut new = NewTicket::new(
                     original.requester.clone(),
                     original.channel.clone(),
@@ -466,15 +462,13 @@ impl HelpDesk {
             parent.record(EventKind::Split {
                 children: children.iter().map(|c| c.ticket.id).collect(),
             })?;
-            let out: Vec<Ticket> = children.iter().map(|c| c.ticket.clone()).collect();
             let mut all = vec![parent];
             all.extend(children);
-            match self.commit(all).await {
-                Err(e) if e.is_conflict() && attempt < CONFLICT_RETRIES => attempt += 1,
-                Err(e) => return Err(e),
-                Ok(()) => return Ok(out),
-            }
-        }
+            let mut written = self.commit(all).await?;
+            // The first is the original; the rest are the new tickets.
+            Ok(written.split_off(1))
+        })
+        .await
     }
 
     /// Merges duplicate `source` into `target`: the source is linked as a
@@ -487,9 +481,8 @@ impl HelpDesk {
                 "a ticket cannot be merged into itself",
             ));
         }
-        let closed = self.final_status()?;
-        let mut attempt = 0;
-        loop {
+        let closed = &self.final_status()?;
+        self.retrying(|| async move {
             let (s, t) = (self.load(source).await?, self.load(target).await?);
             actor.authorize(Action::Merge, Some(&s))?;
             actor.authorize(Action::Merge, Some(&t))?;
@@ -513,8 +506,8 @@ impl HelpDesk {
             let mut td = Draft::on(t, now, actor.event_actor());
             sd.record(EventKind::MergedInto { into: target })?;
             let from = sd.ticket.status.clone();
-            if from != closed {
-                self.inner.lifecycle.check(from.clone(), &closed)?;
+            if from != *closed {
+                self.inner.lifecycle.check(from.clone(), closed)?;
                 let reason = format!("merged into {}", td.ticket.reference);
                 sd.record(EventKind::StatusChanged {
                     from,
@@ -523,13 +516,12 @@ impl HelpDesk {
                 })?;
             }
             td.record(EventKind::MergedFrom { source })?;
-            let out = td.ticket.clone();
-            match self.commit(vec![sd, td]).await {
-                Err(e) if e.is_conflict() && attempt < CONFLICT_RETRIES => attempt += 1,
-                Err(e) => return Err(e),
-                Ok(()) => return Ok(out),
-            }
-        }
+            let mut written = self.commit(vec![sd, td]).await?;
+            written
+                .pop()
+                .ok_or_else(|| Error::store_msg("commit returned no snapshot"))
+        })
+        .await
     }
 
     /// The status merged duplicates end in: the first final status of category done.
@@ -562,8 +554,7 @@ impl HelpDesk {
                 "a ticket cannot be linked to itself",
             ));
         }
-        let mut attempt = 0;
-        loop {
+        self.retrying(|| async move {
             let (a, b) = (self.load(from).await?, self.load(to).await?);
             actor.authorize(Action::Link, Some(&a))?;
             actor.authorize(Action::Link, Some(&b))?;
@@ -583,13 +574,13 @@ impl HelpDesk {
             if !bd.ticket.links.contains(&back) {
                 bd.record(EventKind::Linked { link: back })?;
             }
-            let out = ad.ticket.clone();
-            match self.commit(vec![ad, bd]).await {
-                Err(e) if e.is_conflict() && attempt < CONFLICT_RETRIES => attempt += 1,
-                Err(e) => return Err(e),
-                Ok(()) => return Ok(out),
-            }
-        }
+            let written = self.commit(vec![ad, bd]).await?;
+            written
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::store_msg("commit returned no snapshot"))
+        })
+        .await
     }
 
     /// A ticket, if the actor may see it.

@@ -13,6 +13,7 @@ mod commands;
 mod derive;
 mod draft;
 mod outbox;
+mod sla;
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ use crate::id::{TicketId, TicketRef};
 use crate::notify::Notifier;
 use crate::notify::plan::{PlanContext, plan};
 use crate::priority::Classifier;
+use crate::sla::SlaConfig;
 use crate::store::{Commit, Store};
 use crate::ticket::{Lifecycle, Ticket};
 
@@ -68,6 +70,7 @@ struct Inner {
     classifier: Classifier,
     lifecycle: Lifecycle,
     retry: RetryPolicy,
+    sla: Option<SlaConfig>,
 }
 
 impl HelpDesk {
@@ -112,17 +115,20 @@ impl HelpDesk {
             .ok_or_else(|| Error::not_found("ticket", reference))
     }
 
-    /// Writes the drafts and their notifications atomically, then delivers
-    /// the notifications. Unchanged drafts are skipped.
-    async fn commit(&self, drafts: Vec<Draft>) -> Result<()> {
-        let mut drafts: Vec<Draft> = drafts.into_iter().filter(Draft::is_changed).collect();
-        if drafts.is_empty() {
-            return Ok(());
-        }
+    /// Writes the changed drafts and their notifications atomically, then
+    /// delivers the notifications. Returns every draft's final snapshot, in
+    /// order, including the events `derive` recorded (SLA, escalation).
+    async fn commit(&self, drafts: Vec<Draft>) -> Result<Vec<Ticket>> {
+        let mut tickets = Vec::with_capacity(drafts.len());
+        let mut writes = Vec::with_capacity(drafts.len());
         let mut outbox = Vec::new();
-        let mut deadlines = Vec::with_capacity(drafts.len());
-        for d in &mut drafts {
-            let derived = self.derive(d).await?;
+        let mut at = None;
+        for mut d in drafts {
+            if !d.is_changed() {
+                tickets.push(d.ticket);
+                continue;
+            }
+            let derived = self.derive(&mut d).await?;
             let ctx = PlanContext {
                 lifecycle: &self.inner.lifecycle,
                 first_response: derived.first_response.as_deref(),
@@ -131,25 +137,55 @@ impl HelpDesk {
             // reference, so its final snapshot serves every event's plan.
             outbox.extend(d.events.iter().flat_map(|e| plan(&d.ticket, e, ctx)));
             outbox.extend(derived.notifications);
-            deadlines.push(derived.next_deadline);
+            // A command happens at one instant: its drafts all carry it.
+            at.get_or_insert(d.at);
+            tickets.push(d.ticket.clone());
+            writes.push(d.into_write(derived.next_deadline));
         }
-        // A command happens at one instant: its drafts all carry it.
-        let now = drafts[0].at;
+        let Some(now) = at else { return Ok(tickets) };
         let inline = self.inner.notifier.is_some() && !outbox.is_empty();
         let commit = Commit {
-            tickets: drafts
-                .into_iter()
-                .zip(deadlines)
-                .map(|(d, due)| d.into_write(due))
-                .collect(),
+            tickets: writes,
             outbox_not_before: inline.then(|| now + self.inner.retry.inline_lease),
             outbox,
         };
-        let delivered = commit.outbox.clone();
+        let delivered = if inline {
+            commit.outbox.clone()
+        } else {
+            Vec::new()
+        };
         self.inner.store.commit(commit).await?;
         if inline {
             self.deliver(delivered, now).await;
         }
-        Ok(())
+        Ok(tickets)
+    }
+
+    /// Runs `command` (load, decide, commit) again from a fresh load when its
+    /// commit loses a race to another writer, up to a bound.
+    ///
+    /// `command` makes a fresh future per attempt. (An async closure would
+    /// read better, but its future cannot yet be proven `Send`, and callers
+    /// spawn these commands on multi-threaded runtimes.)
+    async fn retrying<T, F, Fut>(&self, mut command: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let mut attempt = 0;
+        loop {
+            match command().await {
+                Err(e) if e.is_conflict() && attempt < CONFLICT_RETRIES => attempt += 1,
+                other => return other,
+            }
+        }
+    }
+
+    /// [`commit`](Self::commit) for one draft.
+    async fn commit_one(&self, draft: Draft) -> Result<Ticket> {
+        let mut tickets = self.commit(vec![draft]).await?;
+        tickets
+            .pop()
+            .ok_or_else(|| Error::store_msg("commit returned no snapshot"))
     }
 }

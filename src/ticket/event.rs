@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::id::{AgentId, CustomerId, EventId, GroupId, TicketId, TicketRef};
 use crate::priority::{Impact, Priority, PriorityOrigin, Urgency};
+use crate::sla::Metric;
 
 use super::{Channel, FieldValue, Link, LinkKind, Requester, StatusId, Ticket};
 
@@ -200,6 +201,41 @@ pub enum EventKind {
         /// What changed.
         change: FieldChange,
     },
+    /// An SLA policy was chosen for the ticket (on opening, or again after
+    /// a change of a field its selection depends on).
+    SlaPolicyApplied {
+        /// The policy's name.
+        policy: String,
+        /// Why it was chosen.
+        reason: String,
+    },
+    /// An SLA metric reached its warning threshold.
+    SlaWarning {
+        /// The metric.
+        metric: Metric,
+        /// Its cycle, from 1.
+        cycle: u32,
+        /// When it is due.
+        due: DateTime<Utc>,
+    },
+    /// An SLA metric missed its target.
+    SlaBreached {
+        /// The metric.
+        metric: Metric,
+        /// Its cycle, from 1.
+        cycle: u32,
+        /// The due that passed.
+        due: DateTime<Utc>,
+    },
+    /// An SLA metric was fulfilled in time.
+    SlaMet {
+        /// The metric.
+        metric: Metric,
+        /// Its cycle, from 1.
+        cycle: u32,
+        /// When it was fulfilled.
+        at: DateTime<Utc>,
+    },
 }
 
 impl EventKind {
@@ -235,6 +271,10 @@ impl EventKind {
             EventKind::MergedInto { .. } => "merged_into",
             EventKind::MergedFrom { .. } => "merged_from",
             EventKind::FieldChanged { .. } => "field_changed",
+            EventKind::SlaPolicyApplied { .. } => "sla_policy_applied",
+            EventKind::SlaWarning { .. } => "sla_warning",
+            EventKind::SlaBreached { .. } => "sla_breached",
+            EventKind::SlaMet { .. } => "sla_met",
         }
     }
 }
@@ -308,9 +348,15 @@ impl Ticket {
                     self.id
                 )));
             }
+            // SLA bookkeeping is derived from the other events; the
+            // snapshot does not carry it.
             EventKind::CustomerMessage { .. }
             | EventKind::Reply { .. }
-            | EventKind::InternalNote { .. } => {}
+            | EventKind::InternalNote { .. }
+            | EventKind::SlaPolicyApplied { .. }
+            | EventKind::SlaWarning { .. }
+            | EventKind::SlaBreached { .. }
+            | EventKind::SlaMet { .. } => {}
             EventKind::StatusChanged { to, .. } => self.status.clone_from(to),
             EventKind::PriorityChanged { to, origin, .. } => {
                 self.priority = *to;
