@@ -21,7 +21,7 @@
 //! The fixtures ([`created`], [`note`], [`notification`]) build valid
 //! snapshots, events and notifications without the desk service.
 
-#![allow(clippy::missing_panics_doc)]
+#![allow(clippy::missing_panics_doc, clippy::many_single_char_names)]
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::future::{Future, poll_fn};
@@ -379,7 +379,8 @@ pub async fn list_filters_and_visibility(store: &dyn Store) {
         );
         t.status = StatusId::new(["new", "open", "pending", "solved"][i % 4]);
         t.priority = Priority::ALL[i % 4];
-        t.group = [None, Some(g1.clone()), Some(g2.clone())][i % 3].clone();
+        t.group
+            .clone_from(&[None, Some(g1.clone()), Some(g2.clone())][i % 3]);
         t.assignee = [None, Some(agents[0]), Some(agents[1]), None, None][i % 5];
         store.insert(t.clone(), vec![e], vec![]).await.unwrap();
         tickets.push(t);
@@ -799,12 +800,14 @@ macro_rules! __store_conformance_cases {
 }
 
 /// The default teardown: nothing to do.
+#[allow(clippy::unused_async)] // the macro awaits every teardown
 pub async fn no_teardown<T>(_ctx: T) {}
 
 #[cfg(test)]
 mod backends {
     use crate::InMemoryStore;
 
+    #[allow(clippy::unused_async)] // the macro awaits every setup
     async fn memory_setup() -> Option<(InMemoryStore, ())> {
         Some((InMemoryStore::new(), ()))
     }
