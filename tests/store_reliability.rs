@@ -69,10 +69,13 @@ async fn lost_updates(stores: Vec<std::sync::Arc<dyn Store>>) {
 async fn sqlite_concurrent_writers_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("desk.db");
+    // Opened all at once on a new file: they race to create the schema.
+    let opening: Vec<_> = (0..WRITERS)
+        .map(|_| tokio::spawn(SqliteStore::open(path.clone())))
+        .collect();
     let mut stores: Vec<std::sync::Arc<dyn Store>> = Vec::new();
-    // Opened one after another: the first open creates the schema.
-    for _ in 0..WRITERS {
-        stores.push(std::sync::Arc::new(SqliteStore::open(&path).await.unwrap()));
+    for o in opening {
+        stores.push(std::sync::Arc::new(o.await.unwrap().unwrap()));
     }
     lost_updates(stores).await;
 }

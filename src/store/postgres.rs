@@ -101,20 +101,6 @@ impl PostgresStore {
         store.migrate().await?;
         Ok(store)
     }
-
-    /// Applies the crate's migrations that the database lacks. Idempotent;
-    /// the constructors already call it.
-    pub async fn migrate(&self) -> Result<()> {
-        migrator(MIGRATIONS)
-            .run(&self.pool)
-            .await
-            .map_err(migrate_error)
-    }
-
-    /// Closes the pool, waiting for connections in use to be returned.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
 }
 
 fn parse(url: &str) -> Result<PgConnectOptions> {
@@ -149,6 +135,7 @@ impl Dialect for PgDialect {
 impl_sql_store!(
     PostgresStore,
     PgDialect,
+    migrations = MIGRATIONS,
     next_ref = "SELECT nextval('ticket_reference')",
     skip_locked = "FOR UPDATE SKIP LOCKED"
 );

@@ -191,7 +191,29 @@ pub(crate) fn migrate_error(e: MigrateError) -> Error {
 
 /// The `Store` impl for one SQL database; see the module docs.
 macro_rules! impl_sql_store {
-    ($store:ty, $dialect:ty, next_ref = $next_ref:literal, skip_locked = $skip:literal) => {
+    (
+        $store:ty,
+        $dialect:ty,
+        migrations = $migrations:expr,
+        next_ref = $next_ref:literal,
+        skip_locked = $skip:literal
+    ) => {
+        impl $store {
+            /// Applies the crate's migrations that the database lacks.
+            /// Idempotent; the constructors already call it.
+            pub async fn migrate(&self) -> $crate::Result<()> {
+                migrator($migrations)
+                    .run(&self.pool)
+                    .await
+                    .map_err(migrate_error)
+            }
+
+            /// Closes the pool, waiting for connections in use to be returned.
+            pub async fn close(&self) {
+                self.pool.close().await;
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             async fn next_reference(&self) -> $crate::Result<$crate::TicketRef> {

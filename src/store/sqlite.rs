@@ -79,7 +79,12 @@ impl SqliteStore {
                 )
             })?;
         let store = SqliteStore { pool };
-        store.migrate().await?;
+        // SQLite has no migration lock: when several processes open a new
+        // file at once, all but one fail to create the tables; on a second
+        // try they find the migration applied.
+        if store.migrate().await.is_err() {
+            store.migrate().await?;
+        }
         Ok(store)
     }
 
@@ -102,20 +107,6 @@ impl SqliteStore {
         let store = SqliteStore { pool };
         store.migrate().await?;
         Ok(store)
-    }
-
-    /// Applies the crate's migrations that the database lacks. Idempotent;
-    /// [`open`](Self::open) already calls it.
-    pub async fn migrate(&self) -> Result<()> {
-        migrator(MIGRATIONS)
-            .run(&self.pool)
-            .await
-            .map_err(migrate_error)
-    }
-
-    /// Closes the pool, waiting for connections in use to be returned.
-    pub async fn close(&self) {
-        self.pool.close().await;
     }
 }
 
@@ -148,6 +139,7 @@ impl Dialect for SqliteDialect {
 impl_sql_store!(
     SqliteStore,
     SqliteDialect,
+    migrations = MIGRATIONS,
     next_ref = "UPDATE ticket_reference SET last = last + 1 WHERE only_row = 1 RETURNING last",
     skip_locked = ""
 );
