@@ -6,12 +6,16 @@
 //! instantiates all of them as `#[tokio::test]`s in a module named after
 //! the back end, so failures read `sqlite_file::commit_is_atomic`.
 //!
-//! ```ignore
-//! // tests/my_store.rs, with helpdesk's `test-util` feature and tokio.
-//! async fn setup() -> Option<(MyStore, ())> {
-//!     Some((MyStore::new().await, ()))
+//! ```
+//! // tests/my_store.rs, with helpdesk's `test-util` feature and tokio
+//! // (features "macros" and "rt-multi-thread") as dev-dependencies.
+//! use helpdesk::InMemoryStore; // your store here
+//!
+//! async fn setup() -> Option<(InMemoryStore, ())> {
+//!     Some((InMemoryStore::new(), ()))
 //! }
 //! helpdesk::store_conformance_tests!(my_store, setup);
+//! # fn main() {}
 //! ```
 //!
 //! `setup` returns `None` to skip (e.g. a server that is not configured) and
