@@ -254,6 +254,7 @@ fn backends(rt: &Runtime, dir: &std::path::Path) -> Vec<Backend> {
     let pool = rt
         .block_on(sqlx::sqlite::SqlitePoolOptions::new().connect_with(options))
         .unwrap();
+    #[cfg_attr(not(feature = "postgres"), allow(unused_mut))]
     let mut out = vec![Backend {
         name: "sqlite_file",
         store: Box::new(store),
