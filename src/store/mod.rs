@@ -14,6 +14,15 @@
 //! The trait is object safe: hold an `Arc<dyn Store>`.
 
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql_common;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+#[cfg(any(test, feature = "test-util"))]
+pub mod conformance;
 
 use std::fmt;
 
@@ -28,6 +37,10 @@ use crate::priority::Priority;
 use crate::ticket::{StatusId, Ticket, TicketEvent};
 
 pub use memory::InMemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
 
 /// One ticket's part of a [`Commit`].
 #[derive(Debug, Clone, PartialEq)]
