@@ -318,7 +318,10 @@ async fn sqlite_survives_sigkill() {
                 keys.insert(entry.notification.idempotency_key.clone()),
                 "delivered twice"
             );
-            store.mark_delivered(entry.notification.id).await.unwrap();
+            store
+                .mark_delivered(entry.notification.id, chrono::Utc::now())
+                .await
+                .unwrap();
         }
     }
     for id in &acked {

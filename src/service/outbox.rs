@@ -141,7 +141,11 @@ impl HelpDesk {
         for (n, &prior) in notifications.iter().zip(attempts) {
             match notifier.deliver(n).await {
                 Ok(()) => {
-                    if store.mark_delivered(n.id).await.is_ok() {
+                    if store
+                        .mark_delivered(n.id, self.inner.clock.now())
+                        .await
+                        .is_ok()
+                    {
                         report.delivered += 1;
                     }
                 }

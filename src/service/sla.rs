@@ -87,7 +87,7 @@ impl HelpDesk {
             if !draft.is_changed() {
                 self.inner
                     .store
-                    .release_due(id, derived.next_deadline)
+                    .release_due(id, draft.ticket.version, derived.next_deadline)
                     .await?;
                 return Ok(None);
             }

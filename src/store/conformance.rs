@@ -209,7 +209,7 @@ pub async fn unknown_ticket_is_absent(store: &dyn Store) {
     assert!(store.timeline(id).await.unwrap().is_empty());
     assert_eq!(store.next_deadline(id).await.unwrap(), None);
     assert!(matches!(
-        store.release_due(id, None).await,
+        store.release_due(id, 0, None).await,
         Err(Error::NotFound { .. })
     ));
 }
@@ -513,7 +513,11 @@ pub async fn deadlines_claim_and_lease(store: &dyn Store) {
         vec![b, c]
     );
     // Nothing to do for `a` after all: release it with a new deadline.
-    store.release_due(a, Some(at(150))).await.unwrap();
+    // A release based on a version that is no longer current does nothing:
+    // whoever changed the ticket stored its deadline already.
+    assert!(!store.release_due(a, 7, Some(at(999))).await.unwrap());
+    assert_eq!(store.next_deadline(a).await.unwrap(), Some(at(30)));
+    assert!(store.release_due(a, 1, Some(at(150))).await.unwrap());
     assert_eq!(store.next_deadline(a).await.unwrap(), Some(at(150)));
     assert_eq!(
         store.claim_due(at(150), 10, at(300)).await.unwrap(),
@@ -528,7 +532,7 @@ pub async fn deadlines_claim_and_lease(store: &dyn Store) {
         vec![b]
     );
     // Clearing the deadline removes a ticket from the index.
-    store.release_due(c, None).await.unwrap();
+    assert!(store.release_due(c, 1, None).await.unwrap());
     assert_eq!(store.next_deadline(c).await.unwrap(), None);
     assert!(
         store
@@ -586,6 +590,47 @@ async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
     (ra.unwrap(), rb.unwrap())
 }
 
+/// Idempotency keys are unique across the outbox: a repeated key fails the
+/// whole commit (nothing of it is stored), whether it repeats a stored key
+/// or another entry of the same commit.
+pub async fn duplicate_idempotency_keys_are_refused(store: &dyn Store) {
+    let (t1, e1) = created(store.next_reference().await.unwrap(), "first");
+    store
+        .commit(Commit {
+            tickets: vec![write(&t1, vec![e1], None, None)],
+            outbox: vec![notification(&t1, "key-1", t0())],
+            outbox_not_before: None,
+        })
+        .await
+        .unwrap();
+    let (t2, e2) = created(store.next_reference().await.unwrap(), "second");
+    let repeated = store
+        .commit(Commit {
+            tickets: vec![write(&t2, vec![e2.clone()], None, None)],
+            outbox: vec![notification(&t2, "key-1", t0())],
+            outbox_not_before: None,
+        })
+        .await;
+    assert!(matches!(repeated, Err(Error::Store { .. })), "{repeated:?}");
+    assert!(
+        store.load(t2.id).await.unwrap().is_none(),
+        "nothing of a refused commit is stored"
+    );
+    let twice = store
+        .commit(Commit {
+            tickets: vec![write(&t2, vec![e2], None, None)],
+            outbox: vec![
+                notification(&t2, "key-2", t0()),
+                notification(&t2, "key-2", t0()),
+            ],
+            outbox_not_before: None,
+        })
+        .await;
+    assert!(matches!(twice, Err(Error::Store { .. })), "{twice:?}");
+    assert!(store.load(t2.id).await.unwrap().is_none());
+    assert_eq!(store.outbox_stats().await.unwrap().pending, 1);
+}
+
 /// Outbox entries are claimed oldest first, leased, retried after a
 /// failure with the attempt recorded, and never handed out once delivered.
 pub async fn outbox_claim_retry_deliver(store: &dyn Store) {
@@ -634,9 +679,12 @@ pub async fn outbox_claim_retry_deliver(store: &dyn Store) {
     assert_eq!(retry[0].attempts, 1);
     assert_eq!(retry[0].last_error.as_deref(), Some("smtp: 'down' ✉"));
 
-    store.mark_delivered(ns[0].id).await.unwrap();
-    store.mark_delivered(ns[0].id).await.unwrap();
-    store.mark_delivered(NotificationId::new()).await.unwrap();
+    store.mark_delivered(ns[0].id, t0()).await.unwrap();
+    store.mark_delivered(ns[0].id, t0()).await.unwrap();
+    store
+        .mark_delivered(NotificationId::new(), t0())
+        .await
+        .unwrap();
     assert_eq!(
         store.outbox_stats().await.unwrap(),
         super::OutboxStats {
@@ -778,6 +826,7 @@ macro_rules! store_conformance_tests {
                 deadlines_claim_and_lease,
                 concurrent_claims_do_not_overlap,
                 outbox_claim_retry_deliver,
+                duplicate_idempotency_keys_are_refused,
                 outbox_not_before_delays_claims,
                 text_round_trips,
                 nul_bytes_do_not_panic

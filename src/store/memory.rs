@@ -41,6 +41,8 @@ struct Inner {
     /// Leased tickets by lease end; they return to `deadlines` when it passes.
     leases: BTreeSet<(DateTime<Utc>, TicketId)>,
     outbox: HashMap<NotificationId, OutRow>,
+    /// Every idempotency key ever enqueued, delivered or not.
+    keys: std::collections::HashSet<String>,
     /// Undelivered entries by the instant they become claimable.
     queue: BTreeSet<(DateTime<Utc>, NotificationId)>,
     delivered: u64,
@@ -134,7 +136,16 @@ impl Store for InMemoryStore {
                 });
             }
         }
+        let mut new_keys = std::collections::HashSet::new();
         for n in &commit.outbox {
+            if inner.keys.contains(&n.idempotency_key)
+                || !new_keys.insert(n.idempotency_key.as_str())
+            {
+                return Err(Error::store_msg(format!(
+                    "idempotency key {} is already in the outbox",
+                    n.idempotency_key
+                )));
+            }
             if inner.outbox.contains_key(&n.id) {
                 return Err(Error::store_msg(format!(
                     "notification {} is already in the outbox",
@@ -162,6 +173,7 @@ impl Store for InMemoryStore {
         let available_at = commit.outbox_not_before;
         for n in commit.outbox {
             let at = available_at.unwrap_or(n.created_at);
+            inner.keys.insert(n.idempotency_key.clone());
             inner.queue.insert((at, n.id));
             inner.outbox.insert(
                 n.id,
@@ -252,13 +264,21 @@ impl Store for InMemoryStore {
         Ok(claimed)
     }
 
-    async fn release_due(&self, id: TicketId, next_deadline: Option<DateTime<Utc>>) -> Result<()> {
+    async fn release_due(
+        &self,
+        id: TicketId,
+        version: u64,
+        next_deadline: Option<DateTime<Utc>>,
+    ) -> Result<bool> {
         let mut inner = self.lock();
-        if !inner.tickets.contains_key(&id) {
-            return Err(Error::not_found("ticket", id));
+        match inner.tickets.get(&id) {
+            None => Err(Error::not_found("ticket", id)),
+            Some(row) if row.ticket.version != version => Ok(false),
+            Some(_) => {
+                inner.set_deadline(id, next_deadline);
+                Ok(true)
+            }
         }
-        inner.set_deadline(id, next_deadline);
-        Ok(())
     }
 
     async fn claim_outbox(
@@ -290,7 +310,7 @@ impl Store for InMemoryStore {
         Ok(out)
     }
 
-    async fn mark_delivered(&self, id: NotificationId) -> Result<()> {
+    async fn mark_delivered(&self, id: NotificationId, _at: DateTime<Utc>) -> Result<()> {
         let mut inner = self.lock();
         if let Some(row) = inner.outbox.remove(&id) {
             inner.queue.remove(&(row.available_at, id));

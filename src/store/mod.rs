@@ -298,7 +298,9 @@ pub struct OutboxStats {
 /// either every ticket, event and outbox entry of the commit is stored, or
 /// none is. A ticket whose stored version differs from `expected_version`
 /// (or that exists already, on insert) fails the whole commit with
-/// [`Error::Conflict`].
+/// [`Error::Conflict`]. Idempotency keys are unique across the outbox, past
+/// and present: a notification whose key is already stored fails the commit
+/// with [`Error::Store`].
 #[async_trait]
 pub trait Store: Send + Sync + fmt::Debug {
     /// Allocates the next human-friendly ticket number.
@@ -334,8 +336,17 @@ pub trait Store: Send + Sync + fmt::Debug {
     ) -> Result<Vec<TicketId>>;
 
     /// Sets a ticket's deadline and ends its lease without writing events
-    /// (when due work found nothing to do).
-    async fn release_due(&self, id: TicketId, next_deadline: Option<DateTime<Utc>>) -> Result<()>;
+    /// (when due work found nothing to do), provided the ticket is still at
+    /// `version`. If a commit changed it since, that commit already stored
+    /// the current deadline and ended the lease: nothing happens and `false`
+    /// is returned, so a worker whose lease ran out cannot overwrite a newer
+    /// deadline with a stale one.
+    async fn release_due(
+        &self,
+        id: TicketId,
+        version: u64,
+        next_deadline: Option<DateTime<Utc>>,
+    ) -> Result<bool>;
 
     /// Claims up to `limit` undelivered outbox entries that are available at
     /// `now` (oldest first), hiding them from other claimers until `lease_until`.
@@ -346,8 +357,8 @@ pub trait Store: Send + Sync + fmt::Debug {
         lease_until: DateTime<Utc>,
     ) -> Result<Vec<OutboxEntry>>;
 
-    /// Marks an entry delivered; it is never handed out again.
-    async fn mark_delivered(&self, id: NotificationId) -> Result<()>;
+    /// Marks an entry delivered at `at`; it is never handed out again.
+    async fn mark_delivered(&self, id: NotificationId, at: DateTime<Utc>) -> Result<()>;
 
     /// Records a failed attempt; the entry becomes claimable again at `retry_at`.
     async fn mark_failed(

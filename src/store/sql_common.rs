@@ -435,21 +435,28 @@ macro_rules! impl_sql_store {
             async fn release_due(
                 &self,
                 id: $crate::TicketId,
+                version: u64,
                 next_deadline: Option<chrono::DateTime<chrono::Utc>>,
-            ) -> $crate::Result<()> {
+            ) -> $crate::Result<bool> {
                 let n = sqlx::query(
-                    "UPDATE tickets SET next_deadline = $2, due_lease_until = NULL WHERE id = $1",
+                    "UPDATE tickets SET next_deadline = $2, due_lease_until = NULL \
+                     WHERE id = $1 AND version = $3",
                 )
                 .bind(<$dialect as Dialect>::id(*id.as_uuid()))
                 .bind(next_deadline.map(<$dialect as Dialect>::time))
+                .bind(to_i64(version, "version")?)
                 .execute(&self.pool)
                 .await
                 .map_err(db("releasing a due ticket"))?
                 .rows_affected();
-                if n == 0 {
-                    return Err($crate::Error::not_found("ticket", id));
+                if n > 0 {
+                    return Ok(true);
                 }
-                Ok(())
+                // Changed since (a commit set its deadline), or gone.
+                match self.load(id).await? {
+                    Some(_) => Ok(false),
+                    None => Err($crate::Error::not_found("ticket", id)),
+                }
             }
 
             async fn claim_outbox(
@@ -500,12 +507,16 @@ macro_rules! impl_sql_store {
                 Ok(out)
             }
 
-            async fn mark_delivered(&self, id: $crate::NotificationId) -> $crate::Result<()> {
+            async fn mark_delivered(
+                &self,
+                id: $crate::NotificationId,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<()> {
                 sqlx::query(
                     "UPDATE outbox SET delivered_at = $2 WHERE id = $1 AND delivered_at IS NULL",
                 )
                 .bind(<$dialect as Dialect>::id(*id.as_uuid()))
-                .bind(<$dialect as Dialect>::time(chrono::Utc::now()))
+                .bind(<$dialect as Dialect>::time(at))
                 .execute(&self.pool)
                 .await
                 .map_err(db("marking a notification delivered"))?;
