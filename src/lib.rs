@@ -14,6 +14,7 @@ pub mod store;
 pub mod ticket;
 
 pub use access::{Action, Actor};
+pub use calendar::{BusinessCalendar, CalendarError};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use condition::Condition;
 pub use error::{BoxError, ConfigError, Error, Result, ValidationError};
