@@ -1,19 +1,21 @@
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
 
 use super::{HelpDesk, Inner, RetryPolicy};
 use crate::clock::{Clock, SystemClock};
 use crate::error::Result;
+use crate::escalation::EscalationConfig;
 use crate::notify::Notifier;
 use crate::priority::Classifier;
+use crate::routing::RoutingConfig;
 use crate::store::{InMemoryStore, Store};
 use crate::ticket::Lifecycle;
 
 /// Builds a [`HelpDesk`]. Every part has a sensible default.
 ///
 /// ```
-/// use std::sync::Arc;
+/// use std::sync::{Arc, Mutex};
 /// use helpdesk::{HelpDesk, InMemoryStore, ManualClock, RecordingNotifier};
 /// use chrono::Utc;
 /// let notifier = Arc::new(RecordingNotifier::new());
@@ -33,6 +35,8 @@ pub struct HelpDeskBuilder {
     classifier: Option<Classifier>,
     lifecycle: Option<Lifecycle>,
     retry: Option<RetryPolicy>,
+    routing: Option<RoutingConfig>,
+    escalation: Option<EscalationConfig>,
 }
 
 impl HelpDeskBuilder {
@@ -68,6 +72,19 @@ impl HelpDeskBuilder {
         self
     }
 
+    /// Groups, agents and routing rules: new tickets are then queued and
+    /// assigned on open (without it, tickets keep the group and assignee they
+    /// were opened with).
+    pub fn routing(mut self, routing: RoutingConfig) -> Self {
+        self.routing = Some(routing);
+        self
+    }
+    /// Escalation policies; [`HelpDesk::run_due`] fires their levels.
+    pub fn escalation(mut self, escalation: EscalationConfig) -> Self {
+        self.escalation = Some(escalation);
+        self
+    }
+
     /// Validates the configuration and builds the desk.
     pub fn build(self) -> Result<HelpDesk> {
         let lifecycle = self.lifecycle.unwrap_or_default();
@@ -76,6 +93,12 @@ impl HelpDeskBuilder {
         classifier.validate()?;
         let retry = self.retry.unwrap_or_default();
         retry.validate()?;
+        if let Some(r) = &self.routing {
+            r.validate_at("routing.")?;
+        }
+        if let Some(e) = &self.escalation {
+            e.validate_at("escalation.", self.routing.as_ref())?;
+        }
         Ok(HelpDesk {
             inner: Arc::new(Inner {
                 store: self.store.unwrap_or_else(|| Arc::new(InMemoryStore::new())),
@@ -84,6 +107,9 @@ impl HelpDeskBuilder {
                 classifier,
                 lifecycle,
                 retry,
+                routing: self.routing,
+                escalation: self.escalation,
+                turns: Mutex::default(),
             }),
         })
     }

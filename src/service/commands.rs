@@ -114,7 +114,9 @@ impl HelpDesk {
             explanation: c.explanation,
             ..created
         };
-        Draft::create(event(created))
+        let mut draft = Draft::create(event(created))?;
+        self.route_new(&mut draft).await?;
+        Ok(draft)
     }
 
     /// Opens a ticket. Requesters may open tickets only for themselves;

@@ -22,7 +22,11 @@ pub(super) struct Derived {
 impl HelpDesk {
     /// May record further events on `draft` (e.g. an SLA target met) and
     /// returns what the commit needs besides the events.
-    pub(super) async fn derive(&self, _draft: &mut Draft) -> Result<Derived> {
-        Ok(Derived::default())
+    pub(super) async fn derive(&self, draft: &mut Draft) -> Result<Derived> {
+        Ok(Derived {
+            next_deadline: self.escalation_deadline(draft).await?,
+            notifications: self.own_notifications(draft),
+            ..Derived::default()
+        })
     }
 }
