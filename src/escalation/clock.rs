@@ -30,6 +30,10 @@ pub struct MetricClock {
     pub cycle: u32,
     /// When it ran, in order.
     pub spans: Vec<Span>,
+    /// The metric was fulfilled (e.g. the first response was given): its
+    /// levels no longer fire, even those a later, shorter target would put
+    /// in the past.
+    pub met: bool,
 }
 
 impl MetricClock {
@@ -40,7 +44,14 @@ impl MetricClock {
             target,
             cycle,
             spans,
+            met: false,
         }
+    }
+
+    /// Marks the clock as met (or not).
+    pub fn met(mut self, met: bool) -> Self {
+        self.met = met;
+        self
     }
 
     /// The instant at which the clock shows `elapsed` of business time in
@@ -113,7 +124,10 @@ impl EscalationPolicy {
             let Some(clock) = clocks.iter().find(|c| c.metric == level.trigger.metric()) else {
                 continue;
             };
-            if fired.contains(&(clock.cycle, level.name.clone())) || !level.when.matches(ticket) {
+            if clock.met
+                || fired.contains(&(clock.cycle, level.name.clone()))
+                || !level.when.matches(ticket)
+            {
                 continue;
             }
             let at = level.trigger.threshold(clock.target);
@@ -242,7 +256,10 @@ impl History {
             let spans = self.spans(self.cycle_start, self.first_reply, |c| {
                 c != StatusCategory::Done
             });
-            out.push(MetricClock::new(Metric::FirstResponse, t, self.cycle, spans));
+            out.push(
+                MetricClock::new(Metric::FirstResponse, t, self.cycle, spans)
+                    .met(self.first_reply.is_some()),
+            );
         }
         if let Some(t) = targets.get(Metric::Resolution, ticket.priority) {
             let spans = self.spans(self.cycle_start, None, |c| {
