@@ -12,6 +12,7 @@ pub mod notify;
 pub mod priority;
 pub mod routing;
 mod service;
+pub mod sla;
 pub mod store;
 pub mod ticket;
 

@@ -250,8 +250,13 @@ impl History {
 
     /// The clocks of the current cycle with targets from `targets` at `ticket`'s priority.
     pub fn clocks(&self, targets: &Targets, ticket: &Ticket) -> Vec<MetricClock> {
+        self.clocks_with(|m| targets.get(m, ticket.priority))
+    }
+
+    /// The clocks of the current cycle, each metric with the target `target` gives it.
+    pub fn clocks_with(&self, target: impl Fn(Metric) -> Option<Duration>) -> Vec<MetricClock> {
         let mut out = Vec::new();
-        if let Some(t) = targets.get(Metric::FirstResponse, ticket.priority) {
+        if let Some(t) = target(Metric::FirstResponse) {
             // Waiting on the customer does not excuse a missing first answer.
             let spans = self.spans(self.cycle_start, self.first_reply, |c| {
                 c != StatusCategory::Done
@@ -261,7 +266,7 @@ impl History {
                     .met(self.first_reply.is_some()),
             );
         }
-        if let Some(t) = targets.get(Metric::Resolution, ticket.priority) {
+        if let Some(t) = target(Metric::Resolution) {
             let spans = self.spans(self.cycle_start, None, |c| {
                 matches!(c, StatusCategory::Initial | StatusCategory::Active)
             });

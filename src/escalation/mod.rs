@@ -342,7 +342,7 @@ impl EscalationConfig {
     /// Group references are checked against routing when the desk is built.
     pub fn from_toml(s: &str) -> Result<Self> {
         let c: EscalationConfig = toml::from_str(s).map_err(|e| ConfigError::from_toml(&e))?;
-        c.validate_at("", None)?;
+        c.validate_at("", None, false)?;
         Ok(c)
     }
 
@@ -361,12 +361,20 @@ impl EscalationConfig {
             .unwrap_or_else(BusinessCalendar::always_open)
     }
 
-    /// Validates the configuration, and its group references against `routing`.
-    pub fn validate(&self, routing: Option<&RoutingConfig>) -> Result<()> {
-        self.validate_at("", routing)
+    /// Validates the configuration, and its group references against
+    /// `routing`. Every metric a trigger watches needs a target in
+    /// `targets`, unless `sla_targets`: then the desk's SLA policies supply
+    /// the targets `targets` leaves out.
+    pub fn validate(&self, routing: Option<&RoutingConfig>, sla_targets: bool) -> Result<()> {
+        self.validate_at("", routing, !sla_targets)
     }
 
-    pub(crate) fn validate_at(&self, prefix: &str, routing: Option<&RoutingConfig>) -> Result<()> {
+    pub(crate) fn validate_at(
+        &self,
+        prefix: &str,
+        routing: Option<&RoutingConfig>,
+        need_targets: bool,
+    ) -> Result<()> {
         let err = |path: String, value: &str, msg: &str| -> crate::Error {
             ConfigError::new(format!("{prefix}{path}"), Some(value.to_owned()), msg).into()
         };
@@ -411,9 +419,10 @@ impl EscalationConfig {
                     }
                 }
                 let metric = l.trigger.metric();
-                if Priority::ALL
-                    .iter()
-                    .all(|pr| self.targets.get(metric, *pr).is_none())
+                if need_targets
+                    && Priority::ALL
+                        .iter()
+                        .all(|pr| self.targets.get(metric, *pr).is_none())
                 {
                     return Err(err(
                         format!("{path}.trigger.metric"),
@@ -464,7 +473,9 @@ impl EscalationConfig {
 }
 
 /// Reads a desk configuration file with `[routing]` and `[escalation]`
-/// tables (either may be missing) and validates both together.
+/// tables (either may be missing) and validates both together. Whether
+/// every trigger's metric has a target is checked when the desk is built
+/// (an SLA configuration may supply them).
 ///
 /// ```
 /// let (routing, escalation) = helpdesk::escalation::load_desk_toml(r#"
@@ -489,7 +500,7 @@ pub fn load_desk_toml(s: &str) -> Result<(Option<RoutingConfig>, Option<Escalati
         r.validate_at("routing.")?;
     }
     if let Some(e) = &f.escalation {
-        e.validate_at("escalation.", f.routing.as_ref())?;
+        e.validate_at("escalation.", f.routing.as_ref(), false)?;
     }
     Ok((f.routing, f.escalation))
 }

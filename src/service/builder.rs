@@ -9,6 +9,7 @@ use crate::escalation::EscalationConfig;
 use crate::notify::Notifier;
 use crate::priority::Classifier;
 use crate::routing::RoutingConfig;
+use crate::sla::SlaConfig;
 use crate::store::{InMemoryStore, Store};
 use crate::ticket::Lifecycle;
 
@@ -37,6 +38,7 @@ pub struct HelpDeskBuilder {
     retry: Option<RetryPolicy>,
     routing: Option<RoutingConfig>,
     escalation: Option<EscalationConfig>,
+    sla: Option<SlaConfig>,
 }
 
 impl HelpDeskBuilder {
@@ -84,6 +86,12 @@ impl HelpDeskBuilder {
         self.escalation = Some(escalation);
         self
     }
+    /// SLA policies (default: none, and no SLA clocks or deadlines).
+    /// Their pause statuses are checked against the lifecycle at [`build`](Self::build).
+    pub fn sla(mut self, sla: SlaConfig) -> Self {
+        self.sla = Some(sla);
+        self
+    }
 
     /// Validates the configuration and builds the desk.
     pub fn build(self) -> Result<HelpDesk> {
@@ -97,7 +105,10 @@ impl HelpDeskBuilder {
             r.validate_at("routing.")?;
         }
         if let Some(e) = &self.escalation {
-            e.validate_at("escalation.", self.routing.as_ref())?;
+            e.validate_at("escalation.", self.routing.as_ref(), self.sla.is_none())?;
+        }
+        if let Some(sla) = &self.sla {
+            sla.validate_for(&lifecycle)?;
         }
         Ok(HelpDesk {
             inner: Arc::new(Inner {
@@ -110,6 +121,7 @@ impl HelpDeskBuilder {
                 routing: self.routing,
                 escalation: self.escalation,
                 turns: Mutex::default(),
+                sla: self.sla,
             }),
         })
     }

@@ -5,8 +5,12 @@
 use chrono::{DateTime, Utc};
 
 use super::{Draft, HelpDesk};
+use crate::calendar::BusinessCalendar;
 use crate::error::Result;
-use crate::notify::Notification;
+use crate::notify::plan::notification;
+use crate::notify::{Notification, NotificationKind, Recipient};
+use crate::sla::{CalendarRef, Metric, MetricState, Selected, SlaConfig, SlaStatus, evaluate};
+use crate::ticket::{EventActor, EventKind, TicketEvent};
 
 /// The derived part of a commit for one ticket.
 #[derive(Debug, Default)]
@@ -22,11 +26,277 @@ pub(super) struct Derived {
 impl HelpDesk {
     /// May record further events on `draft` (e.g. an SLA target met) and
     /// returns what the commit needs besides the events.
+    ///
+    /// SLA first (see `derive_sla`), then escalation: the ticket's deadline
+    /// is the earliest of the SLA's and the next escalation level's (or
+    /// update reminder's), and routing and escalation events get their
+    /// notifications.
     pub(super) async fn derive(&self, draft: &mut Draft) -> Result<Derived> {
+        let mut derived = self.derive_sla(draft).await?;
+        let escalation = self.escalation_deadline(draft).await?;
+        derived.next_deadline = derived.next_deadline.into_iter().chain(escalation).min();
+        derived.notifications.extend(self.own_notifications(draft));
+        Ok(derived)
+    }
+
+    /// The SLA part of [`derive`](Self::derive).
+    ///
+    /// With SLA policies configured: chooses the policy (recording
+    /// `SlaPolicyApplied` when the choice differs from the one in force),
+    /// evaluates the full history at the draft's instant, records `SlaMet`,
+    /// `SlaWarning` and `SlaBreached` not recorded before (the recorded
+    /// events are the memory that makes each happen once per metric and
+    /// cycle), and returns the next SLA deadline.
+    async fn derive_sla(&self, draft: &mut Draft) -> Result<Derived> {
+        let Some(config) = &self.inner.sla else {
+            return Ok(Derived::default());
+        };
+        let mut events = match draft.base_version {
+            None => Vec::with_capacity(draft.events.len() + 4),
+            Some(v) => {
+                let mut t = self.inner.store.timeline(draft.ticket.id).await?;
+                // A concurrent writer's newer events would fail the commit
+                // anyway; evaluate what this draft is based on.
+                t.truncate(usize::try_from(v).unwrap_or(usize::MAX));
+                t
+            }
+        };
+        events.extend(draft.events.iter().cloned());
+
+        let selected = config.select(&draft.ticket);
+        if policy_in_force(&events) != Some(selected.policy.name.as_str()) {
+            draft.record_as(
+                EventActor::System,
+                EventKind::SlaPolicyApplied {
+                    policy: selected.policy.name.clone(),
+                    reason: selected.reason(),
+                },
+            )?;
+            events.extend(draft.events.last().cloned());
+        }
+        let now = draft.at;
+        let status = evaluate(
+            selected.policy,
+            selected.calendar,
+            &self.inner.lifecycle,
+            &events,
+            now,
+        )?;
+        for kind in due_events(&status, &events, now) {
+            draft.record_as(EventActor::System, kind)?;
+        }
+        let first_response = draft
+            .base_version
+            .is_none()
+            .then(|| promise(&status, selected))
+            .flatten();
+        // Every SLA event of this command notifies, including those a
+        // previous derive of the same draft recorded (see refresh_time_driven).
+        let notifications = draft
+            .events
+            .iter()
+            .filter_map(|e| sla_notification(draft, e, selected.calendar))
+            .collect();
         Ok(Derived {
-            next_deadline: self.escalation_deadline(draft).await?,
-            notifications: self.own_notifications(draft),
-            ..Derived::default()
+            next_deadline: status.next_deadline,
+            first_response,
+            notifications,
         })
     }
+}
+
+/// The name of the policy last applied to the ticket.
+pub(super) fn policy_in_force(events: &[TicketEvent]) -> Option<&str> {
+    events.iter().rev().find_map(|e| match &e.kind {
+        EventKind::SlaPolicyApplied { policy, .. } => Some(policy.as_str()),
+        _ => None,
+    })
+}
+
+/// The policy in force on a ticket, or a fresh choice when none (or an
+/// unknown one) was recorded.
+pub(super) fn policy_for<'a>(
+    config: &'a SlaConfig,
+    events: &[TicketEvent],
+    ticket: &crate::Ticket,
+) -> Selected<'a> {
+    policy_in_force(events)
+        .and_then(|name| config.get(name))
+        .unwrap_or_else(|| config.select(ticket))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Warning,
+    Breached,
+    Met,
+}
+
+/// The SLA events `status` calls for that `events` do not hold yet.
+fn due_events(status: &SlaStatus, events: &[TicketEvent], now: DateTime<Utc>) -> Vec<EventKind> {
+    let recorded = |kind: Kind, metric: Metric, cycle: u32| {
+        events.iter().any(|e| match &e.kind {
+            EventKind::SlaWarning {
+                metric: m,
+                cycle: c,
+                ..
+            } => kind == Kind::Warning && *m == metric && *c == cycle,
+            EventKind::SlaBreached {
+                metric: m,
+                cycle: c,
+                ..
+            } => kind == Kind::Breached && *m == metric && *c == cycle,
+            EventKind::SlaMet {
+                metric: m,
+                cycle: c,
+                ..
+            } => kind == Kind::Met && *m == metric && *c == cycle,
+            _ => false,
+        })
+    };
+    let mut out = Vec::new();
+    for s in &status.metrics {
+        let m = s.metric;
+        if let Some(p) = s.previous {
+            if let (MetricState::Met, Some(at)) = (p.state, p.completed_at) {
+                if !recorded(Kind::Met, m, p.cycle) {
+                    out.push(EventKind::SlaMet {
+                        metric: m,
+                        cycle: p.cycle,
+                        at,
+                    });
+                }
+            }
+            if let Some(due) = p.breached_at {
+                if !recorded(Kind::Breached, m, p.cycle) {
+                    out.push(EventKind::SlaBreached {
+                        metric: m,
+                        cycle: p.cycle,
+                        due,
+                    });
+                }
+            }
+        }
+        if s.cycle == 0 {
+            continue;
+        }
+        match s.state {
+            MetricState::Met => {
+                if let Some(at) = s.met_at {
+                    if !recorded(Kind::Met, m, s.cycle) {
+                        out.push(EventKind::SlaMet {
+                            metric: m,
+                            cycle: s.cycle,
+                            at,
+                        });
+                    }
+                }
+            }
+            MetricState::Running => {
+                if let (Some(w), Some(due)) = (s.warn_at, s.due) {
+                    if w <= now
+                        && !recorded(Kind::Warning, m, s.cycle)
+                        && !recorded(Kind::Breached, m, s.cycle)
+                    {
+                        out.push(EventKind::SlaWarning {
+                            metric: m,
+                            cycle: s.cycle,
+                            due,
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+        if let Some(due) = s.breached_at {
+            if !recorded(Kind::Breached, m, s.cycle) {
+                out.push(EventKind::SlaBreached {
+                    metric: m,
+                    cycle: s.cycle,
+                    due,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The acknowledgment's promise, e.g. "within 4 business hours, by Mon 2026-03-09 10:00 EDT".
+fn promise(status: &SlaStatus, selected: Selected<'_>) -> Option<String> {
+    let fr = status.metric(Metric::FirstResponse);
+    let (target, due) = (fr.target?, fr.due?);
+    let business = if matches!(selected.policy.calendar, CalendarRef::AlwaysOpen) {
+        ""
+    } else {
+        "business "
+    };
+    let secs = target.num_seconds();
+    let amount = match (secs % 3600, secs % 60) {
+        (0, _) => plural(secs / 3600, &format!("{business}hour")),
+        (_, 0) => plural(secs / 60, &format!("{business}minute")),
+        _ => format!(
+            "{} of {business}time",
+            crate::sla::SlaDuration::from_secs(secs)
+        ),
+    };
+    Some(format!(
+        "within {amount}, by {}",
+        local(due, selected.calendar)
+    ))
+}
+
+fn plural(n: i64, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
+/// An instant as people at the desk read it, e.g. `Mon 2026-03-09 10:00 EDT`.
+pub(super) fn local(t: DateTime<Utc>, calendar: &BusinessCalendar) -> String {
+    t.with_timezone(&calendar.time_zone())
+        .format("%a %Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+/// The staff notification for an SLA warning or breach: to the assignee,
+/// or the group when nobody is assigned.
+fn sla_notification(
+    draft: &Draft,
+    e: &TicketEvent,
+    calendar: &BusinessCalendar,
+) -> Option<Notification> {
+    let (kind, metric, due, what) = match &e.kind {
+        EventKind::SlaWarning { metric, due, .. } => {
+            (NotificationKind::SlaWarning, *metric, *due, "is due soon")
+        }
+        EventKind::SlaBreached { metric, due, .. } => (
+            NotificationKind::SlaBreached,
+            *metric,
+            *due,
+            "missed its target",
+        ),
+        _ => return None,
+    };
+    let t = &draft.ticket;
+    let to = match (t.assignee, &t.group) {
+        (Some(a), _) => Recipient::Agent { id: a },
+        (None, Some(g)) => Recipient::Group { id: g.clone() },
+        (None, None) => return None,
+    };
+    let r = t.reference;
+    let due = local(due, calendar);
+    let label = metric.label();
+    Some(notification(
+        t,
+        e,
+        to,
+        kind,
+        format!("[{r}] SLA: {label} {what} ({due})"),
+        format!(
+            "The {label} of ticket {r} \"{}\" ({}) {what}: due {due}.",
+            t.subject, t.priority
+        ),
+    ))
 }

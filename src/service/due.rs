@@ -17,7 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::{CONFLICT_RETRIES, Draft, HelpDesk};
 use crate::error::Result;
 use crate::escalation::{
-    EscalationAction, EscalationLevel, EscalationPolicy, History, NotifyTarget, PlannedLevel,
+    EscalationAction, EscalationLevel, EscalationPolicy, History, Metric, NotifyTarget, PlannedLevel,
     Raise, ReassignTarget, Supervisor, Trigger,
 };
 use crate::id::TicketId;
@@ -117,7 +117,7 @@ impl HelpDesk {
             // the loop ends; the plan is remade after each because a level's
             // actions (a raised priority, a new group) may change the rest.
             for _ in 0..=max_steps {
-                let Some(work) = self.work(&d.ticket, events.iter().chain(&d.events))? else {
+                let Some(work) = self.work(&d.ticket, &events, &d.events, now)? else {
                     break;
                 };
                 let due = work.planned.first().filter(|p| p.fire_at <= now).cloned();
@@ -136,9 +136,15 @@ impl HelpDesk {
                 break;
             }
             if !d.is_changed() {
-                let next = self.deadline_of(&d.ticket, &events)?;
-                self.inner.store.release_due(id, next).await?;
-                return Ok((0, 0));
+                // SLA warnings and breaches that are due get recorded here.
+                let derived = self.derive(&mut d).await?;
+                if !d.is_changed() {
+                    self.inner
+                        .store
+                        .release_due(id, derived.next_deadline)
+                        .await?;
+                    return Ok((0, 0));
+                }
             }
             match self.commit(vec![d]).await {
                 Err(e) if e.is_conflict() && attempt < CONFLICT_RETRIES => attempt += 1,
@@ -148,11 +154,15 @@ impl HelpDesk {
         }
     }
 
-    /// The escalation plan of a ticket, given its full timeline.
-    fn work<'a, 'e>(
+    /// The escalation plan of a ticket, given its full timeline (`stored`
+    /// then `new` events). Targets come from the escalation configuration,
+    /// or else from the SLA policy in force evaluated at `now`.
+    fn work<'a>(
         &'a self,
         ticket: &Ticket,
-        events: impl IntoIterator<Item = &'e TicketEvent>,
+        stored: &[TicketEvent],
+        new: &[TicketEvent],
+        now: DateTime<Utc>,
     ) -> Result<Option<Work<'a>>> {
         let Some(config) = &self.inner.escalation else {
             return Ok(None);
@@ -160,12 +170,35 @@ impl HelpDesk {
         let Some(policy) = config.policy_for(ticket) else {
             return Ok(None);
         };
-        let history = History::read(events, &self.inner.lifecycle);
+        let history = History::read(stored.iter().chain(new), &self.inner.lifecycle);
         if history.is_done() {
             return Ok(None);
         }
         let calendar = config.calendar_of(policy);
-        let clocks = history.clocks(&config.targets, ticket);
+        let own = |m| config.targets.get(m, ticket.priority);
+        let sla = match &self.inner.sla {
+            Some(sla) if own(Metric::FirstResponse).is_none() || own(Metric::Resolution).is_none() => {
+                let all: Vec<TicketEvent> = stored.iter().chain(new).cloned().collect();
+                let selected = super::derive::policy_for(sla, &all, ticket);
+                Some(crate::sla::evaluate(
+                    selected.policy,
+                    selected.calendar,
+                    &self.inner.lifecycle,
+                    &all,
+                    now,
+                )?)
+            }
+            _ => None,
+        };
+        let clocks = history.clocks_with(|m| {
+            own(m).or_else(|| {
+                let theirs = match m {
+                    Metric::FirstResponse => crate::sla::Metric::FirstResponse,
+                    Metric::Resolution => crate::sla::Metric::Resolution,
+                };
+                sla.as_ref().and_then(|s| s.metric(theirs).target)
+            })
+        });
         let planned = policy.plan(ticket, &clocks, &history.fired, &calendar)?;
         let update = match policy.update_every {
             Some(every) if ticket.assignee.is_some() || ticket.group.is_some() => {
@@ -180,23 +213,22 @@ impl HelpDesk {
         }))
     }
 
-    /// The ticket's next escalation deadline: its earliest unfired level or
-    /// update reminder (possibly past, which makes it due at once).
-    fn deadline_of(&self, ticket: &Ticket, events: &[TicketEvent]) -> Result<Option<DateTime<Utc>>> {
-        Ok(self.work(ticket, events)?.and_then(|w| w.next()))
-    }
-
     /// The deadline a commit stores for `d`'s ticket.
     pub(super) async fn escalation_deadline(&self, d: &Draft) -> Result<Option<DateTime<Utc>>> {
         if self.inner.escalation.is_none() {
             return Ok(None);
         }
         let stored = match d.base_version {
-            Some(_) => self.inner.store.timeline(d.ticket.id).await?,
+            Some(v) => {
+                let mut t = self.inner.store.timeline(d.ticket.id).await?;
+                // Newer events of a concurrent writer fail this commit anyway.
+                t.truncate(usize::try_from(v).unwrap_or(usize::MAX));
+                t
+            }
             None => Vec::new(),
         };
         Ok(self
-            .work(&d.ticket, stored.iter().chain(&d.events))?
+            .work(&d.ticket, &stored, &d.events, d.at)?
             .and_then(|w| w.next()))
     }
 

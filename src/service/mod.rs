@@ -15,6 +15,7 @@ mod draft;
 mod due;
 mod outbox;
 mod routing;
+mod sla;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -27,6 +28,7 @@ use crate::notify::Notifier;
 use crate::notify::plan::{PlanContext, plan};
 use crate::priority::Classifier;
 use crate::routing::RoutingConfig;
+use crate::sla::SlaConfig;
 use crate::store::{Commit, Store};
 use crate::ticket::{Lifecycle, Ticket};
 
@@ -79,6 +81,7 @@ struct Inner {
     /// Round-robin turns per group. Per desk: on several nodes each rotates
     /// on its own, which stays fair on average and needs no shared state.
     turns: Mutex<HashMap<GroupId, usize>>,
+    sla: Option<SlaConfig>,
 }
 
 impl HelpDesk {

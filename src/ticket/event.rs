@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::id::{AgentId, CustomerId, EventId, GroupId, TicketId, TicketRef};
 use crate::priority::{Impact, Priority, PriorityOrigin, Urgency};
+use crate::sla::Metric;
 
 use super::{Channel, FieldValue, Link, LinkKind, Requester, StatusId, Ticket};
 
@@ -238,6 +239,41 @@ pub enum EventKind {
         /// The last public update the reminder counts from.
         since: DateTime<Utc>,
     },
+    /// An SLA policy was chosen for the ticket (on opening, or again after
+    /// a change of a field its selection depends on).
+    SlaPolicyApplied {
+        /// The policy's name.
+        policy: String,
+        /// Why it was chosen.
+        reason: String,
+    },
+    /// An SLA metric reached its warning threshold.
+    SlaWarning {
+        /// The metric.
+        metric: Metric,
+        /// Its cycle, from 1.
+        cycle: u32,
+        /// When it is due.
+        due: DateTime<Utc>,
+    },
+    /// An SLA metric missed its target.
+    SlaBreached {
+        /// The metric.
+        metric: Metric,
+        /// Its cycle, from 1.
+        cycle: u32,
+        /// The due that passed.
+        due: DateTime<Utc>,
+    },
+    /// An SLA metric was fulfilled in time.
+    SlaMet {
+        /// The metric.
+        metric: Metric,
+        /// Its cycle, from 1.
+        cycle: u32,
+        /// When it was fulfilled.
+        at: DateTime<Utc>,
+    },
 }
 
 impl EventKind {
@@ -277,6 +313,10 @@ impl EventKind {
             EventKind::Escalated { .. } => "escalated",
             EventKind::WatcherAdded { .. } => "watcher_added",
             EventKind::UpdateDue { .. } => "update_due",
+            EventKind::SlaPolicyApplied { .. } => "sla_policy_applied",
+            EventKind::SlaWarning { .. } => "sla_warning",
+            EventKind::SlaBreached { .. } => "sla_breached",
+            EventKind::SlaMet { .. } => "sla_met",
         }
     }
 }
@@ -351,11 +391,17 @@ impl Ticket {
                     self.id
                 )));
             }
+            // SLA and escalation records are bookkeeping read from the
+            // timeline; the snapshot does not carry them.
             EventKind::CustomerMessage { .. }
             | EventKind::Reply { .. }
             | EventKind::InternalNote { .. }
             | EventKind::Escalated { .. }
-            | EventKind::UpdateDue { .. } => {}
+            | EventKind::UpdateDue { .. }
+            | EventKind::SlaPolicyApplied { .. }
+            | EventKind::SlaWarning { .. }
+            | EventKind::SlaBreached { .. }
+            | EventKind::SlaMet { .. } => {}
             EventKind::Routed {
                 group, assignee, ..
             } => {

@@ -1,0 +1,177 @@
+//! Target durations as people write them: `"4h"`, `"30m"`, `"1h30m"`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::Duration;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{ConfigError, Error};
+
+/// An amount of business time in whole seconds, written in configuration
+/// as one or more `<number><unit>` parts with units `h`, `m` and `s`:
+/// `"4h"`, `"30m"`, `"1h30m"`, `"90s"`.
+///
+/// There is deliberately no day unit: a "business day" is 8 hours on one
+/// calendar and 24 on another, so `"2d"` would mean different things under
+/// different policies. Write `"16h"` instead.
+///
+/// ```
+/// use helpdesk::sla::SlaDuration;
+/// let d: SlaDuration = "1h30m".parse()?;
+/// assert_eq!(d.as_duration(), chrono::Duration::minutes(90));
+/// assert_eq!(d.to_string(), "1h30m");
+/// assert!("2d".parse::<SlaDuration>().is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SlaDuration(i64);
+
+impl SlaDuration {
+    /// A duration of `secs` seconds.
+    pub const fn from_secs(secs: i64) -> Self {
+        SlaDuration(secs)
+    }
+    /// A duration of `m` minutes.
+    pub const fn minutes(m: i64) -> Self {
+        SlaDuration(m * 60)
+    }
+    /// A duration of `h` hours.
+    pub const fn hours(h: i64) -> Self {
+        SlaDuration(h * 3600)
+    }
+    /// Whole seconds.
+    pub const fn as_secs(self) -> i64 {
+        self.0
+    }
+    /// As a chrono duration.
+    pub fn as_duration(self) -> Duration {
+        Duration::seconds(self.0)
+    }
+}
+
+impl From<SlaDuration> for Duration {
+    fn from(d: SlaDuration) -> Self {
+        d.as_duration()
+    }
+}
+
+impl FromStr for SlaDuration {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let bad = |msg: &str| -> Error {
+            ConfigError::new(
+                "duration",
+                Some(s.to_owned()),
+                format!("{msg}; write e.g. \"4h\", \"30m\" or \"1h30m\" (units h, m, s)"),
+            )
+            .into()
+        };
+        let text = s.trim();
+        if text.is_empty() {
+            return Err(bad("empty duration"));
+        }
+        let mut total: i64 = 0;
+        let mut number: Option<i64> = None;
+        for c in text.chars() {
+            if let Some(digit) = c.to_digit(10) {
+                let n = number.unwrap_or(0);
+                number = Some(
+                    n.checked_mul(10)
+                        .and_then(|n| n.checked_add(i64::from(digit)))
+                        .ok_or_else(|| bad("too large"))?,
+                );
+                continue;
+            }
+            let unit = match c {
+                'h' | 'H' => 3600,
+                'm' | 'M' => 60,
+                's' | 'S' => 1,
+                'd' | 'D' => {
+                    return Err(bad(
+                        "days are ambiguous in business time (8 or 24 hours?), use hours",
+                    ));
+                }
+                _ => return Err(bad("unexpected character")),
+            };
+            let n = number
+                .take()
+                .ok_or_else(|| bad("a unit needs a number before it"))?;
+            total = n
+                .checked_mul(unit)
+                .and_then(|x| total.checked_add(x))
+                .ok_or_else(|| bad("too large"))?;
+        }
+        if number.is_some() {
+            return Err(bad("a number needs a unit after it"));
+        }
+        // A century of business time is far beyond any target and keeps
+        // all later arithmetic (sums of targets and elapsed time) far from overflow.
+        if total > 100 * 366 * 86_400 {
+            return Err(bad("too large"));
+        }
+        Ok(SlaDuration(total))
+    }
+}
+
+impl fmt::Display for SlaDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (h, m, s) = (self.0 / 3600, self.0 % 3600 / 60, self.0 % 60);
+        if self.0 == 0 {
+            return f.write_str("0m");
+        }
+        if h > 0 {
+            write!(f, "{h}h")?;
+        }
+        if m > 0 {
+            write!(f, "{m}m")?;
+        }
+        if s > 0 {
+            write!(f, "{s}s")?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for SlaDuration {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for SlaDuration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_formats() {
+        for (s, secs, back) in [
+            ("4h", 14_400, "4h"),
+            ("30m", 1_800, "30m"),
+            ("1h30m", 5_400, "1h30m"),
+            ("90m", 5_400, "1h30m"),
+            ("45s", 45, "45s"),
+            (" 2h ", 7_200, "2h"),
+        ] {
+            let d: SlaDuration = s.parse().unwrap();
+            assert_eq!(d.as_secs(), secs, "{s}");
+            assert_eq!(d.to_string(), back);
+        }
+    }
+
+    #[test]
+    fn rejects_bad_text_naming_the_value() {
+        for s in ["", "4", "h", "4x", "2d", "-1h", "99999999999999999999h"] {
+            let e = s.parse::<SlaDuration>().unwrap_err().to_string();
+            assert!(e.contains(&format!("`{s}`")), "{e}");
+        }
+    }
+}
