@@ -242,3 +242,54 @@ async fn manual_escalation_goes_to_the_next_tier() {
     let err = a.escalate(&Actor::supervisor(AgentId::new()), id, "again").await.unwrap_err();
     assert!(matches!(err, Error::Validation(_)), "network-l2 has no next tier");
 }
+
+#[tokio::test]
+async fn with_sla_targets_the_worker_records_sla_events_and_escalates() {
+    use helpdesk::sla::SlaConfig;
+    let office = r#"time_zone = "America/New_York"
+holidays = ["2026-03-09"]
+week = { mon = ["09:00-17:00"], tue = ["09:00-17:00"], wed = ["09:00-17:00"], thu = ["09:00-17:00"], fri = ["09:00-17:00"] }"#;
+    let sla = SlaConfig::from_toml(&format!(
+        "default = \"standard\"\n[[policies]]\nname = \"standard\"\ncalendar = {{ {} }}\nresolution = {{ target = \"8h\", warning = \"75%\" }}\n",
+        office.replace('\n', ", ")
+    ))
+    .unwrap();
+    let escalation = EscalationConfig::from_toml(&format!(
+        "[calendars.office]\n{office}\n[[policies]]\nname = \"p\"\ncalendar = \"office\"\n[[policies.levels]]\nname = \"l2\"\n\
+         trigger = {{ kind = \"at_breach\", metric = \"resolution\" }}\nactions = [{{ reassign = \"next_tier\" }}]\n"
+    ))
+    .unwrap();
+    let (routing, _) = configs();
+    let clock = Arc::new(ManualClock::new(t("2026-03-06T20:00:00Z")));
+    let notes = Arc::new(RecordingNotifier::new());
+    let desk = HelpDesk::builder()
+        .clock(clock.clone())
+        .notifier(notes.clone())
+        .routing(routing)
+        .sla(sla)
+        .escalation(escalation)
+        .build()
+        .unwrap();
+    let c = CustomerId::new();
+    let id = desk
+        .open(&Actor::requester(c), NewTicket::new(Requester::new(c, "Cy"), Channel::Email, "Wifi", "...").category("network/wifi"))
+        .await
+        .unwrap()
+        .id;
+    // The SLA warning (75% of 8h) is the first deadline: Tue 13:00 EDT.
+    assert_eq!(desk.store().next_deadline(id).await.unwrap(), Some(t("2026-03-10T17:00:00Z")));
+    clock.set(t("2026-03-10T17:00:00Z"));
+    notes.take();
+    let r = desk.run_due(clock.now(), 10).await.unwrap();
+    assert_eq!((r.claimed, r.fired), (1, 0));
+    assert!(notes.take().iter().any(|n| n.kind == NotificationKind::SlaWarning));
+    assert_eq!(desk.run_due(clock.now(), 10).await.unwrap().claimed, 0);
+    // The breach: the SLA records it and the escalation level fires, once.
+    clock.set(t("2026-03-10T19:00:00Z"));
+    assert_eq!(desk.run_due(clock.now(), 10).await.unwrap().fired, 1);
+    assert_eq!(desk.run_due(clock.now(), 10).await.unwrap().claimed, 0);
+    let tl = desk.timeline(&Actor::System, id).await.unwrap();
+    let count = |name: &str| tl.iter().filter(|e| e.kind.name() == name).count();
+    assert_eq!((count("sla_warning"), count("sla_breached"), count("escalated")), (1, 1, 1));
+    assert_eq!(desk.get(&Actor::System, id).await.unwrap().group, Some(group("network-l2")));
+}

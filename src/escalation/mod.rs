@@ -342,7 +342,7 @@ impl EscalationConfig {
     /// Group references are checked against routing when the desk is built.
     pub fn from_toml(s: &str) -> Result<Self> {
         let c: EscalationConfig = toml::from_str(s).map_err(|e| ConfigError::from_toml(&e))?;
-        c.validate_at("", None, false)?;
+        c.validate_at("", Checks::Alone)?;
         Ok(c)
     }
 
@@ -366,15 +366,24 @@ impl EscalationConfig {
     /// `targets`, unless `sla_targets`: then the desk's SLA policies supply
     /// the targets `targets` leaves out.
     pub fn validate(&self, routing: Option<&RoutingConfig>, sla_targets: bool) -> Result<()> {
-        self.validate_at("", routing, !sla_targets)
+        self.validate_at(
+            "",
+            Checks::Desk {
+                routing,
+                need_targets: !sla_targets,
+            },
+        )
     }
 
-    pub(crate) fn validate_at(
-        &self,
-        prefix: &str,
-        routing: Option<&RoutingConfig>,
-        need_targets: bool,
-    ) -> Result<()> {
+    pub(crate) fn validate_at(&self, prefix: &str, checks: Checks<'_>) -> Result<()> {
+        let (routing, need_targets, alone) = match checks {
+            Checks::Alone => (None, false, true),
+            Checks::WithRouting(r) => (r, false, false),
+            Checks::Desk {
+                routing,
+                need_targets,
+            } => (routing, need_targets, false),
+        };
         let err = |path: String, value: &str, msg: &str| -> crate::Error {
             ConfigError::new(format!("{prefix}{path}"), Some(value.to_owned()), msg).into()
         };
@@ -448,7 +457,9 @@ impl EscalationConfig {
                                 ));
                             }
                         }
-                        EscalationAction::Reassign(ReassignTarget::NextTier) if routing.is_none() => {
+                        EscalationAction::Reassign(ReassignTarget::NextTier)
+                            if routing.is_none() && !alone =>
+                        {
                             return Err(err(
                                 format!("{apath}.reassign"),
                                 "next_tier",
@@ -470,6 +481,20 @@ impl EscalationConfig {
         }
         Ok(())
     }
+}
+
+/// How much of the desk an escalation configuration is validated against.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Checks<'a> {
+    /// On its own: group references wait for the desk.
+    Alone,
+    /// With the routing it comes with (`None`: none).
+    WithRouting(Option<&'a RoutingConfig>),
+    /// At build: routing, and whether the targets must all be here (no SLA).
+    Desk {
+        routing: Option<&'a RoutingConfig>,
+        need_targets: bool,
+    },
 }
 
 /// Reads a desk configuration file with `[routing]` and `[escalation]`
@@ -500,7 +525,7 @@ pub fn load_desk_toml(s: &str) -> Result<(Option<RoutingConfig>, Option<Escalati
         r.validate_at("routing.")?;
     }
     if let Some(e) = &f.escalation {
-        e.validate_at("escalation.", f.routing.as_ref(), false)?;
+        e.validate_at("escalation.", Checks::WithRouting(f.routing.as_ref()))?;
     }
     Ok((f.routing, f.escalation))
 }

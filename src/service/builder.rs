@@ -105,7 +105,13 @@ impl HelpDeskBuilder {
             r.validate_at("routing.")?;
         }
         if let Some(e) = &self.escalation {
-            e.validate_at("escalation.", self.routing.as_ref(), self.sla.is_none())?;
+            e.validate_at(
+                "escalation.",
+                crate::escalation::Checks::Desk {
+                    routing: self.routing.as_ref(),
+                    need_targets: self.sla.is_none(),
+                },
+            )?;
         }
         if let Some(sla) = &self.sla {
             sla.validate_for(&lifecycle)?;
