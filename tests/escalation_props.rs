@@ -28,10 +28,16 @@ enum Trig {
 impl Trig {
     fn toml(&self) -> String {
         match self {
-            Trig::Percent(p) => format!("{{ kind = \"percent\", metric = \"resolution\", percent = {p} }}"),
-            Trig::BeforeDue(m) => format!("{{ kind = \"before_due\", metric = \"resolution\", offset = \"{m}m\" }}"),
+            Trig::Percent(p) => {
+                format!("{{ kind = \"percent\", metric = \"resolution\", percent = {p} }}")
+            }
+            Trig::BeforeDue(m) => {
+                format!("{{ kind = \"before_due\", metric = \"resolution\", offset = \"{m}m\" }}")
+            }
             Trig::AtBreach => "{ kind = \"at_breach\", metric = \"resolution\" }".into(),
-            Trig::AfterBreach(m) => format!("{{ kind = \"after_breach\", metric = \"resolution\", offset = \"{m}m\" }}"),
+            Trig::AfterBreach(m) => {
+                format!("{{ kind = \"after_breach\", metric = \"resolution\", offset = \"{m}m\" }}")
+            }
         }
     }
     /// Business seconds on the clock at which it fires (the oracle's own arithmetic).

@@ -90,10 +90,19 @@ async fn rules_choose_the_group_and_skills_the_agent_with_a_reason() {
     let d = desk(Some(config("manual", 10)), WEDNESDAY);
     let tk = open(&d, "VPN down").await;
     assert_eq!(tk.group, Some(g("net")));
-    assert_eq!(tk.assignee, Some(ANA.parse().unwrap()), "only Ana has the vpn skill");
+    assert_eq!(
+        tk.assignee,
+        Some(ANA.parse().unwrap()),
+        "only Ana has the vpn skill"
+    );
     let tl = d.timeline(&Actor::System, tk.id).await.unwrap();
-    let EventKind::Routed { reason, .. } = &tl[1].kind else { panic!("expected a routed event") };
-    assert!(reason.contains("rule `vpn`") && reason.contains("skills match"), "{reason}");
+    let EventKind::Routed { reason, .. } = &tl[1].kind else {
+        panic!("expected a routed event")
+    };
+    assert!(
+        reason.contains("rule `vpn`") && reason.contains("skills match"),
+        "{reason}"
+    );
     // Manual strategy in the default group: queued, nobody assigned.
     let tk = open(&d, "Printer").await;
     assert_eq!((tk.group, tk.assignee), (Some(g("desk")), None));
@@ -103,7 +112,11 @@ async fn rules_choose_the_group_and_skills_the_agent_with_a_reason() {
 async fn off_shift_agents_are_skipped() {
     let d = desk(Some(config("manual", 10)), SATURDAY);
     let tk = open(&d, "VPN down").await;
-    assert_eq!((tk.group, tk.assignee), (Some(g("net")), None), "Ana is off shift, Bo lacks the skill");
+    assert_eq!(
+        (tk.group, tk.assignee),
+        (Some(g("net")), None),
+        "Ana is off shift, Bo lacks the skill"
+    );
 }
 
 #[tokio::test]
@@ -125,11 +138,17 @@ async fn least_open_balances_and_capacity_caps() {
         got.push(open(&d, "Printer").await.assignee);
     }
     let (ana, bo): (AgentId, AgentId) = (ANA.parse().unwrap(), BO.parse().unwrap());
-    assert_eq!(got, [Some(ana), Some(bo), Some(ana), Some(bo), None], "both full after two each");
+    assert_eq!(
+        got,
+        [Some(ana), Some(bo), Some(ana), Some(bo), None],
+        "both full after two each"
+    );
     // A resolved ticket frees capacity.
     let p = helpdesk::store::TicketFilter::default().assignee(ana);
     let page = d.list(&Actor::System, p, 10, None).await.unwrap();
-    d.transition(&Actor::System, page.items[0].id, "resolved", None).await.unwrap();
+    d.transition(&Actor::System, page.items[0].id, "resolved", None)
+        .await
+        .unwrap();
     assert_eq!(open(&d, "Printer").await.assignee, Some(ana));
 }
 
@@ -140,11 +159,16 @@ async fn a_group_or_assignee_given_on_open_is_kept() {
     let tk = d
         .open(
             &Actor::supervisor(AgentId::new()),
-            NewTicket::new(Requester::new(c, "C"), Channel::Phone, "VPN down", "...").group(g("desk")),
+            NewTicket::new(Requester::new(c, "C"), Channel::Phone, "VPN down", "...")
+                .group(g("desk")),
         )
         .await
         .unwrap();
-    assert_eq!(tk.group, Some(g("desk")), "the rule does not override an explicit group");
+    assert_eq!(
+        tk.group,
+        Some(g("desk")),
+        "the rule does not override an explicit group"
+    );
     assert!(tk.assignee.is_some());
 }
 
@@ -153,11 +177,26 @@ fn invalid_routing_is_a_config_error() {
     let bad = config("manual", 1);
     let mut bad2 = bad.clone();
     bad2.agents[1].groups.push(g("nowhere"));
-    let Err(Error::Config(e)) = HelpDesk::builder().routing(bad2).build() else { panic!("expected a config error") };
-    assert_eq!((e.path.as_str(), e.value.as_deref()), ("routing.agents[1].groups[2]", Some("nowhere")));
-    let Err(Error::Config(e)) = RoutingConfig::from_toml("[[groups]]\nid = \"a\"\ntier = 1\narea = \"x\"\n[[rules]]\nname = \"r\"\ngroup = \"b\"") else {
+    let Err(Error::Config(e)) = HelpDesk::builder().routing(bad2).build() else {
         panic!("expected a config error")
     };
-    assert_eq!((e.path.as_str(), e.value.as_deref()), ("rules[0].group", Some("b")));
-    assert!(RoutingConfig::from_toml("[[groups]]\nid = \"a\"\ntier = 1\narea = \"x\"\nstrategy = \"random\"").is_err());
+    assert_eq!(
+        (e.path.as_str(), e.value.as_deref()),
+        ("routing.agents[1].groups[2]", Some("nowhere"))
+    );
+    let Err(Error::Config(e)) = RoutingConfig::from_toml(
+        "[[groups]]\nid = \"a\"\ntier = 1\narea = \"x\"\n[[rules]]\nname = \"r\"\ngroup = \"b\"",
+    ) else {
+        panic!("expected a config error")
+    };
+    assert_eq!(
+        (e.path.as_str(), e.value.as_deref()),
+        ("rules[0].group", Some("b"))
+    );
+    assert!(
+        RoutingConfig::from_toml(
+            "[[groups]]\nid = \"a\"\ntier = 1\narea = \"x\"\nstrategy = \"random\""
+        )
+        .is_err()
+    );
 }

@@ -117,11 +117,20 @@ mod tests {
 
     #[test]
     fn parses_and_prints() {
-        for (s, secs) in [("30m", 1800), ("4h", 14_400), ("1h30m", 5400), ("90s", 90), ("0", 0)] {
+        for (s, secs) in [
+            ("30m", 1800),
+            ("4h", 14_400),
+            ("1h30m", 5400),
+            ("90s", 90),
+            ("0", 0),
+        ] {
             let d: BusinessDuration = s.parse().unwrap();
             assert_eq!(d.get().num_seconds(), secs);
         }
-        assert_eq!("90m".parse::<BusinessDuration>().unwrap().to_string(), "1h30m");
+        assert_eq!(
+            "90m".parse::<BusinessDuration>().unwrap().to_string(),
+            "1h30m"
+        );
         for bad in ["", "h", "5", "5x", "-5m", "1.5h"] {
             assert!(bad.parse::<BusinessDuration>().is_err(), "{bad}");
         }

@@ -395,10 +395,18 @@ impl EscalationConfig {
         for (i, p) in self.policies.iter().enumerate() {
             let path = format!("policies[{i}]");
             if p.name.trim().is_empty() {
-                return Err(err(format!("{path}.name"), &p.name, "a policy needs a name"));
+                return Err(err(
+                    format!("{path}.name"),
+                    &p.name,
+                    "a policy needs a name",
+                ));
             }
             if self.policies[..i].iter().any(|o| o.name == p.name) {
-                return Err(err(format!("{path}.name"), &p.name, "duplicate policy name"));
+                return Err(err(
+                    format!("{path}.name"),
+                    &p.name,
+                    "duplicate policy name",
+                ));
             }
             if let Some(c) = &p.calendar {
                 if !self.calendars.contains_key(c) {
@@ -407,7 +415,11 @@ impl EscalationConfig {
             }
             if let Some(u) = p.update_every {
                 if u.get() <= Duration::zero() {
-                    return Err(err(format!("{path}.update_every"), &u.to_string(), "must be positive"));
+                    return Err(err(
+                        format!("{path}.update_every"),
+                        &u.to_string(),
+                        "must be positive",
+                    ));
                 }
             }
             for (j, l) in p.levels.iter().enumerate() {
@@ -440,7 +452,11 @@ impl EscalationConfig {
                     ));
                 }
                 if l.actions.is_empty() {
-                    return Err(err(format!("{path}.actions"), "[]", "a level needs an action"));
+                    return Err(err(
+                        format!("{path}.actions"),
+                        "[]",
+                        "a level needs an action",
+                    ));
                 }
                 for (k, a) in l.actions.iter().enumerate() {
                     let apath = format!("{path}.actions[{k}]");
@@ -468,7 +484,11 @@ impl EscalationConfig {
                         }
                         EscalationAction::Reassign(ReassignTarget::Group(g)) => {
                             if routing.is_some_and(|r| r.group(g).is_none()) {
-                                return Err(err(format!("{apath}.reassign.group"), g.as_str(), "unknown group"));
+                                return Err(err(
+                                    format!("{apath}.reassign.group"),
+                                    g.as_str(),
+                                    "unknown group",
+                                ));
                             }
                         }
                         EscalationAction::AddTag(t) if t.trim().is_empty() => {

@@ -221,17 +221,29 @@ impl RoutingConfig {
         };
         for (i, g) in self.groups.iter().enumerate() {
             if self.groups[..i].iter().any(|o| o.id == g.id) {
-                return Err(err(format!("groups[{i}].id"), g.id.as_str(), "duplicate group id"));
+                return Err(err(
+                    format!("groups[{i}].id"),
+                    g.id.as_str(),
+                    "duplicate group id",
+                ));
             }
             if g.tier == 0 {
                 return Err(err(format!("groups[{i}].tier"), "0", "tiers start at 1"));
             }
             if g.area.trim().is_empty() {
-                return Err(err(format!("groups[{i}].area"), &g.area, "a group needs an area"));
+                return Err(err(
+                    format!("groups[{i}].area"),
+                    &g.area,
+                    "a group needs an area",
+                ));
             }
             if let Some(n) = &g.next_tier {
                 if self.group(n).is_none() {
-                    return Err(err(format!("groups[{i}].next_tier"), n.as_str(), "unknown group"));
+                    return Err(err(
+                        format!("groups[{i}].next_tier"),
+                        n.as_str(),
+                        "unknown group",
+                    ));
                 }
                 if *n == g.id {
                     return Err(err(
@@ -252,23 +264,43 @@ impl RoutingConfig {
             }
             for (j, g) in a.groups.iter().enumerate() {
                 if self.group(g).is_none() {
-                    return Err(err(format!("agents[{i}].groups[{j}]"), g.as_str(), "unknown group"));
+                    return Err(err(
+                        format!("agents[{i}].groups[{j}]"),
+                        g.as_str(),
+                        "unknown group",
+                    ));
                 }
             }
             if a.capacity == Some(0) {
-                return Err(err(format!("agents[{i}].capacity"), "0", "capacity must be at least 1"));
+                return Err(err(
+                    format!("agents[{i}].capacity"),
+                    "0",
+                    "capacity must be at least 1",
+                ));
             }
         }
         for (i, r) in self.rules.iter().enumerate() {
             if r.name.trim().is_empty() {
-                return Err(err(format!("rules[{i}].name"), &r.name, "a rule needs a name"));
+                return Err(err(
+                    format!("rules[{i}].name"),
+                    &r.name,
+                    "a rule needs a name",
+                ));
             }
             if self.rules[..i].iter().any(|o| o.name == r.name) {
-                return Err(err(format!("rules[{i}].name"), &r.name, "duplicate rule name"));
+                return Err(err(
+                    format!("rules[{i}].name"),
+                    &r.name,
+                    "duplicate rule name",
+                ));
             }
             match (&r.group, &r.area) {
                 (Some(g), None) if self.group(g).is_none() => {
-                    return Err(err(format!("rules[{i}].group"), g.as_str(), "unknown group"));
+                    return Err(err(
+                        format!("rules[{i}].group"),
+                        g.as_str(),
+                        "unknown group",
+                    ));
                 }
                 (None, Some(a)) if self.first_line(a).is_none() => {
                     return Err(err(format!("rules[{i}].area"), a, "no group has this area"));
@@ -484,10 +516,17 @@ mod tests {
     fn rules_then_area_then_default() {
         let c = config();
         let g = c.choose_group(&ticket("VPN broken", None)).unwrap();
-        assert_eq!((g.group.as_str(), g.rule.as_deref()), ("net-l1", Some("vpn")));
-        let g = c.choose_group(&ticket("slow", Some("network/wifi"))).unwrap();
+        assert_eq!(
+            (g.group.as_str(), g.rule.as_deref()),
+            ("net-l1", Some("vpn"))
+        );
+        let g = c
+            .choose_group(&ticket("slow", Some("network/wifi")))
+            .unwrap();
         assert_eq!(g.group.as_str(), "net-l1");
-        let g = c.choose_group(&ticket("printer", Some("hardware"))).unwrap();
+        let g = c
+            .choose_group(&ticket("printer", Some("hardware")))
+            .unwrap();
         assert_eq!(g.group.as_str(), "desk");
     }
 
@@ -498,7 +537,10 @@ mod tests {
         ) else {
             panic!("expected a config error")
         };
-        assert_eq!((e.path.as_str(), e.value.as_deref()), ("groups[0].next_tier", Some("nope")));
+        assert_eq!(
+            (e.path.as_str(), e.value.as_deref()),
+            ("groups[0].next_tier", Some("nope"))
+        );
         let Err(Error::Config(e)) = RoutingConfig::from_toml(
             "[[groups]]\nid = \"a\"\ntier = 1\narea = \"x\"\n[[groups]]\nid = \"a\"\ntier = 2\narea = \"x\"",
         ) else {

@@ -17,8 +17,8 @@ use chrono::{DateTime, Duration, Utc};
 use super::{CONFLICT_RETRIES, Draft, HelpDesk};
 use crate::error::Result;
 use crate::escalation::{
-    EscalationAction, EscalationLevel, EscalationPolicy, History, Metric, NotifyTarget, PlannedLevel,
-    Raise, ReassignTarget, Supervisor, Trigger,
+    EscalationAction, EscalationLevel, EscalationPolicy, History, Metric, NotifyTarget,
+    PlannedLevel, Raise, ReassignTarget, Supervisor, Trigger,
 };
 use crate::id::TicketId;
 use crate::notify::plan::notification;
@@ -108,11 +108,9 @@ impl HelpDesk {
             let events = self.inner.store.timeline(id).await?;
             let mut d = Draft::on(ticket, now, EventActor::System);
             let (mut fired, mut reminders) = (0, 0);
-            let max_steps = self
-                .inner
-                .escalation
-                .as_ref()
-                .map_or(0, |e| e.policies.iter().map(|p| p.levels.len()).sum::<usize>());
+            let max_steps = self.inner.escalation.as_ref().map_or(0, |e| {
+                e.policies.iter().map(|p| p.levels.len()).sum::<usize>()
+            });
             // Each step fires one level that has not fired in this cycle, so
             // the loop ends; the plan is remade after each because a level's
             // actions (a raised priority, a new group) may change the rest.
@@ -177,7 +175,9 @@ impl HelpDesk {
         let calendar = config.calendar_of(policy);
         let own = |m| config.targets.get(m, ticket.priority);
         let sla = match &self.inner.sla {
-            Some(sla) if own(Metric::FirstResponse).is_none() || own(Metric::Resolution).is_none() => {
+            Some(sla)
+                if own(Metric::FirstResponse).is_none() || own(Metric::Resolution).is_none() =>
+            {
                 let all: Vec<TicketEvent> = stored.iter().chain(new).cloned().collect();
                 let selected = super::derive::policy_for(sla, &all, ticket);
                 Some(crate::sla::evaluate(
@@ -417,7 +417,9 @@ impl HelpDesk {
                 } => {
                     for to in notified {
                         let body = if matches!(to, Recipient::Requester { .. }) {
-                            format!("Your ticket {r} \"{subj}\" has been escalated; we are giving it extra attention.")
+                            format!(
+                                "Your ticket {r} \"{subj}\" has been escalated; we are giving it extra attention."
+                            )
                         } else {
                             format!(
                                 "Ticket {r} ({}) was escalated ({level}): {reason}.\n{}",

@@ -171,7 +171,10 @@ impl HelpDesk {
             let group = ticket.group.clone().ok_or_else(|| {
                 Error::validation(
                     "group",
-                    format!("ticket {} is in no group to escalate from", ticket.reference),
+                    format!(
+                        "ticket {} is in no group to escalate from",
+                        ticket.reference
+                    ),
                 )
             })?;
             let next = routing.next_tier(&group).ok_or_else(|| {
@@ -182,10 +185,9 @@ impl HelpDesk {
             let history = self.inner.store.timeline(id).await?;
             let cycle = History::read(&history, &self.inner.lifecycle).cycle;
             let mut d = Draft::on(ticket, now, actor.event_actor());
-            let how = pick.as_ref().map_or_else(
-                || unassigned_why(routing, &next.id),
-                |c| c.reason.clone(),
-            );
+            let how = pick
+                .as_ref()
+                .map_or_else(|| unassigned_why(routing, &next.id), |c| c.reason.clone());
             d.record(EventKind::Routed {
                 group: Some(next.id.clone()),
                 assignee: pick.map(|c| c.agent),
