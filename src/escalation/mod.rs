@@ -57,6 +57,7 @@ mod clock;
 mod duration;
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
@@ -353,12 +354,16 @@ impl EscalationConfig {
 
     /// The calendar a policy runs in (24/7 when it names none).
     pub fn calendar_of(&self, policy: &EscalationPolicy) -> BusinessCalendar {
+        // One shared 24/7 calendar: a calendar compiles its year tables on
+        // first use and caches them, so a fresh one per call would redo that
+        // work for every ticket.
+        static ALWAYS_OPEN: OnceLock<BusinessCalendar> = OnceLock::new();
         policy
             .calendar
             .as_ref()
             .and_then(|c| self.calendars.get(c))
-            .cloned()
-            .unwrap_or_else(BusinessCalendar::always_open)
+            .unwrap_or_else(|| ALWAYS_OPEN.get_or_init(BusinessCalendar::always_open))
+            .clone()
     }
 
     /// Validates the configuration, and its group references against

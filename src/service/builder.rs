@@ -127,6 +127,7 @@ impl HelpDeskBuilder {
                 routing: self.routing,
                 escalation: self.escalation,
                 turns: Mutex::default(),
+                recent: Mutex::default(),
                 sla: self.sla,
             }),
         })

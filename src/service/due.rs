@@ -11,6 +11,7 @@
 //! fires a level that already fired in the cycle).
 
 use std::collections::BTreeSet;
+use std::sync::{Arc, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -43,6 +44,16 @@ pub struct RunReport {
     pub idle: usize,
     /// Tickets that failed, with the error; their lease runs out and they are retried.
     pub failed: Vec<(TicketId, String)>,
+}
+
+/// A ticket's timeline up to a version. Timelines only grow, so the events
+/// up to a given version never change: safe to reuse while it is the one
+/// remembered, and a cheap miss (a store read) otherwise.
+#[derive(Debug)]
+pub(super) struct Recent {
+    id: TicketId,
+    version: u64,
+    events: Arc<Vec<TicketEvent>>,
 }
 
 /// The escalation state of a ticket: its policy's plan and update reminder.
@@ -102,10 +113,13 @@ impl HelpDesk {
     async fn run_one(&self, id: TicketId, now: DateTime<Utc>) -> Result<(usize, usize)> {
         let mut attempt = 0;
         loop {
-            let Some(ticket) = self.inner.store.load(id).await? else {
+            // The snapshot is the fold of the timeline; replaying it saves a
+            // second store read per ticket.
+            let events = Arc::new(self.inner.store.timeline(id).await?);
+            if events.is_empty() {
                 return Ok((0, 0));
-            };
-            let events = self.inner.store.timeline(id).await?;
+            }
+            let ticket = Ticket::replay(&events)?;
             let mut d = Draft::on(ticket, now, EventActor::System);
             let (mut fired, mut reminders) = (0, 0);
             let max_steps = self.inner.escalation.as_ref().map_or(0, |e| {
@@ -126,9 +140,8 @@ impl HelpDesk {
                     fired += 1;
                     continue;
                 }
-                if let Some((since, at)) = work.update.filter(|u| u.1 <= now) {
+                if let Some((since, _)) = work.update.filter(|u| u.1 <= now) {
                     d.record(EventKind::UpdateDue { since })?;
-                    let _ = at;
                     reminders += 1;
                 }
                 break;
@@ -144,12 +157,37 @@ impl HelpDesk {
                     return Ok((0, 0));
                 }
             }
+            self.remember(Recent {
+                id,
+                version: events.len() as u64,
+                events: events.clone(),
+            });
             match self.commit(vec![d]).await {
                 Err(e) if e.is_conflict() && attempt < CONFLICT_RETRIES => attempt += 1,
                 Err(e) => return Err(e),
                 Ok(()) => return Ok((fired, reminders)),
             }
         }
+    }
+
+    fn remember(&self, recent: Recent) {
+        *self
+            .inner
+            .recent
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(recent);
+    }
+
+    /// The remembered timeline of `id` at `version`, if it is the one remembered.
+    fn recall(&self, id: TicketId, version: u64) -> Option<Arc<Vec<TicketEvent>>> {
+        let slot = self
+            .inner
+            .recent
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        slot.as_ref()
+            .filter(|r| r.id == id && r.version == version)
+            .map(|r| r.events.clone())
     }
 
     /// The escalation plan of a ticket, given its full timeline (`stored`
@@ -219,13 +257,16 @@ impl HelpDesk {
             return Ok(None);
         }
         let stored = match d.base_version {
-            Some(v) => {
-                let mut t = self.inner.store.timeline(d.ticket.id).await?;
-                // Newer events of a concurrent writer fail this commit anyway.
-                t.truncate(usize::try_from(v).unwrap_or(usize::MAX));
-                t
-            }
-            None => Vec::new(),
+            Some(v) => match self.recall(d.ticket.id, v) {
+                Some(events) => events,
+                None => {
+                    let mut t = self.inner.store.timeline(d.ticket.id).await?;
+                    // Newer events of a concurrent writer fail this commit anyway.
+                    t.truncate(usize::try_from(v).unwrap_or(usize::MAX));
+                    Arc::new(t)
+                }
+            },
+            None => Arc::new(Vec::new()),
         };
         Ok(self
             .work(&d.ticket, &stored, &d.events, d.at)?
@@ -470,8 +511,6 @@ fn target_name(t: &NotifyTarget) -> &str {
         NotifyTarget::Requester => "requester",
         NotifyTarget::Group => "group",
         NotifyTarget::Address(a) => a,
-        #[allow(unreachable_patterns)]
-        _ => "recipient",
     }
 }
 
