@@ -351,7 +351,9 @@ impl HelpDesk {
             reason: format!(
                 "{} (due {})",
                 trigger_text(level.trigger),
-                planned.fire_at.format("%Y-%m-%d %H:%M:%S UTC")
+                planned
+                    .fire_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             ),
         })
     }
