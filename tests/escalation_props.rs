@@ -2,6 +2,7 @@
 //! often, and from how many desks, `run_due` runs), no level fires twice and
 //! levels fire in the order of their trigger instants, each at or after it.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -71,14 +72,14 @@ proptest! {
     ) {
         let mut toml = format!("[targets.resolution]\nmedium = \"{target_min}m\"\n");
         if office {
-            toml += &format!("[calendars.office]\n{OFFICE}\n");
+            let _ = writeln!(toml, "[calendars.office]\n{OFFICE}");
         }
         toml += "[[policies]]\nname = \"p\"\n";
         if office {
             toml += "calendar = \"office\"\n";
         }
         for (i, l) in levels.iter().enumerate() {
-            toml += &format!("[[policies.levels]]\nname = \"l{i}\"\ntrigger = {}\nactions = [{{ add_tag = \"l{i}\" }}]\n", l.toml());
+            let _ = writeln!(toml, "[[policies.levels]]\nname = \"l{i}\"\ntrigger = {}\nactions = [{{ add_tag = \"l{i}\" }}]", l.toml());
         }
         let config = EscalationConfig::from_toml(&toml).unwrap();
         let calendar = if office { BusinessCalendar::from_toml(OFFICE).unwrap() } else { BusinessCalendar::always_open() };

@@ -469,14 +469,15 @@ impl EscalationConfig {
                         EscalationAction::Notify(t) if t.is_empty() => {
                             return Err(err(format!("{apath}.notify"), "[]", "notify whom?"));
                         }
-                        EscalationAction::Notify(t) => {
-                            if t.contains(&NotifyTarget::Supervisor) && self.supervisor.is_none() {
-                                return Err(err(
-                                    format!("{apath}.notify"),
-                                    "supervisor",
-                                    "no `supervisor` is configured",
-                                ));
-                            }
+                        EscalationAction::Notify(t)
+                            if t.contains(&NotifyTarget::Supervisor)
+                                && self.supervisor.is_none() =>
+                        {
+                            return Err(err(
+                                format!("{apath}.notify"),
+                                "supervisor",
+                                "no `supervisor` is configured",
+                            ));
                         }
                         EscalationAction::Reassign(ReassignTarget::NextTier)
                             if routing.is_none() && !alone =>
@@ -487,14 +488,14 @@ impl EscalationConfig {
                                 "reassignment needs a routing configuration",
                             ));
                         }
-                        EscalationAction::Reassign(ReassignTarget::Group(g)) => {
-                            if routing.is_some_and(|r| r.group(g).is_none()) {
-                                return Err(err(
-                                    format!("{apath}.reassign.group"),
-                                    g.as_str(),
-                                    "unknown group",
-                                ));
-                            }
+                        EscalationAction::Reassign(ReassignTarget::Group(g))
+                            if routing.is_some_and(|r| r.group(g).is_none()) =>
+                        {
+                            return Err(err(
+                                format!("{apath}.reassign.group"),
+                                g.as_str(),
+                                "unknown group",
+                            ));
                         }
                         EscalationAction::AddTag(t) if t.trim().is_empty() => {
                             return Err(err(format!("{apath}.add_tag"), t, "empty tag"));

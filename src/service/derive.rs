@@ -35,7 +35,7 @@ impl HelpDesk {
         let mut derived = self.derive_sla(draft).await?;
         let escalation = self.escalation_deadline(draft).await?;
         derived.next_deadline = derived.next_deadline.into_iter().chain(escalation).min();
-        derived.notifications.extend(self.own_notifications(draft));
+        derived.notifications.extend(Self::own_notifications(draft));
         Ok(derived)
     }
 

@@ -257,15 +257,16 @@ impl HelpDesk {
             return Ok(None);
         }
         let stored = match d.base_version {
-            Some(v) => match self.recall(d.ticket.id, v) {
-                Some(events) => events,
-                None => {
+            Some(v) => {
+                if let Some(events) = self.recall(d.ticket.id, v) {
+                    events
+                } else {
                     let mut t = self.inner.store.timeline(d.ticket.id).await?;
                     // Newer events of a concurrent writer fail this commit anyway.
                     t.truncate(usize::try_from(v).unwrap_or(usize::MAX));
                     Arc::new(t)
                 }
-            },
+            }
             None => Arc::new(Vec::new()),
         };
         Ok(self
@@ -422,7 +423,7 @@ impl HelpDesk {
 
     /// Notifications for the events routing and escalation record, which the
     /// event planner does not know about.
-    pub(super) fn own_notifications(&self, d: &Draft) -> Vec<Notification> {
+    pub(super) fn own_notifications(d: &Draft) -> Vec<Notification> {
         let t = &d.ticket;
         let (r, subj) = (t.reference, &t.subject);
         let mut out = Vec::new();
