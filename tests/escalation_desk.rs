@@ -431,3 +431,48 @@ week = { mon = ["09:00-17:00"], tue = ["09:00-17:00"], wed = ["09:00-17:00"], th
         Some(group("network-l2"))
     );
 }
+
+#[tokio::test]
+async fn waiting_on_the_customer_stops_the_clocks() {
+    let clock = Arc::new(ManualClock::new(t("2026-03-06T20:00:00Z")));
+    let store: Arc<dyn Store> = Arc::new(InMemoryStore::new());
+    let a = desk(
+        store.clone(),
+        clock.clone(),
+        Arc::new(RecordingNotifier::new()),
+    );
+    let c = CustomerId::new();
+    let ana = Actor::agent(agent(11), [group("network-l1")]);
+    let id = a
+        .open(
+            &Actor::requester(c),
+            NewTicket::new(Requester::new(c, "Cy"), Channel::Email, "Wifi", "...")
+                .category("network/wifi"),
+        )
+        .await
+        .unwrap()
+        .id;
+    clock.set(t("2026-03-06T21:00:00Z"));
+    a.reply(&ana, id, "Can you send a screenshot?")
+        .await
+        .unwrap();
+    // Tue 10:00 EDT: 3h of resolution time used; pending stops every clock.
+    clock.set(t("2026-03-10T14:00:00Z"));
+    a.transition(&ana, id, "pending", None).await.unwrap();
+    assert_eq!(store.next_deadline(id).await.unwrap(), None);
+    clock.set(t("2026-03-11T13:00:00Z")); // Wed 09:00 EDT
+    assert_eq!(a.run_due(clock.now(), 10).await.unwrap().claimed, 0);
+    a.transition(&ana, id, "open", None).await.unwrap();
+    // Update reminder: 1h Fri + 1h Tue + 2h from Wed 09:00 -> 11:00 EDT;
+    // warn-75 (6h): 3h used + 3h from Wed 09:00 -> 12:00 EDT.
+    assert_eq!(
+        store.next_deadline(id).await.unwrap(),
+        Some(t("2026-03-11T15:00:00Z"))
+    );
+    clock.set(t("2026-03-11T15:00:00Z"));
+    assert_eq!(a.run_due(clock.now(), 10).await.unwrap().reminders, 1);
+    assert_eq!(
+        store.next_deadline(id).await.unwrap(),
+        Some(t("2026-03-11T16:00:00Z"))
+    );
+}
