@@ -104,9 +104,9 @@ impl Cal {
                 )
             })
             .collect();
-        // workclock has no yearly holidays: expand them over the window's years (and a margin).
+        // workclock has no yearly holidays: expand them over every supported year (and a margin).
         for &(m, d) in &self.yearly {
-            for y in 2023..=2030 {
+            for y in 1969..=2201 {
                 if NaiveDate::from_ymd_opt(y, m, d).is_some() {
                     dates.push(jiff::civil::date(y as i16, m as i8, d as i8));
                 }
@@ -254,6 +254,26 @@ proptest! {
             let got = ours.between(utc(a), utc(b)).unwrap();
             let want = theirs.between(ts(a), ts(b));
             prop_assert_eq!(got.num_seconds(), want.as_secs(), "between({}, {})", utc(a), utc(b));
+        }
+    }
+
+    /// The same over the whole supported range, 1970..=2200: old tzdata
+    /// history, and after 2099, where chrono-tz's tables stop and the
+    /// calendar continues the zone's last DST rule as jiff does.
+    #[test]
+    fn agrees_with_workclock_1970_to_2200(
+        cal in cal(),
+        cases in prop::collection::vec((0i64..7_258_118_400 - 400 * 3600, duration(), 0i64..2_000_000), 6),
+    ) {
+        let ours = cal.ours();
+        let theirs = cal.workclock();
+        for (s, d, span) in cases {
+            let got = ours.add(utc(s), Duration::seconds(d)).unwrap();
+            let want = theirs.add(ts(s), SignedDuration::from_secs(d)).unwrap();
+            prop_assert_eq!(got.timestamp(), want.as_second(), "add({}, {}s)", utc(s), d);
+            let got = ours.between(utc(s), utc(s + span)).unwrap();
+            let want = theirs.between(ts(s), ts(s + span));
+            prop_assert_eq!(got.num_seconds(), want.as_secs(), "between({}, {})", utc(s), utc(s + span));
         }
     }
 

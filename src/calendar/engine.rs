@@ -7,11 +7,11 @@
 
 use std::sync::OnceLock;
 
+use chrono::Datelike;
+
 use super::CalendarError;
 use super::config::Rules;
-use super::table::{
-    FIRST_YEAR, RANGE_END, YEAR_STARTS, YEARS, YearTable, resolve, year_index, year_start,
-};
+use super::table::{At, FIRST_YEAR, RANGE_END, YEAR_STARTS, YEARS, YearTable, resolve, year_start};
 
 /// A compiled calendar.
 #[derive(Debug)]
@@ -31,7 +31,7 @@ impl Engine {
                 .special
                 .iter()
                 .filter(|(_, spans)| !spans.is_empty())
-                .map(|(&date, _)| resolve(&rules.tz, date, super::config::DAY_MINUTES))
+                .map(|(&date, _)| resolve(rules.tz, date, super::config::DAY_MINUTES))
                 .max()
                 .unwrap_or(i64::MIN)
         };
@@ -58,23 +58,26 @@ impl Engine {
         YEAR_STARTS[year] >= self.open_until
     }
 
-    fn year(t: i64) -> Result<usize, CalendarError> {
-        year_index(t).ok_or_else(|| CalendarError::out_of_range(t))
+    #[inline]
+    fn year(t: At) -> Result<usize, CalendarError> {
+        t.year.ok_or_else(|| CalendarError::out_of_range(t.secs))
     }
 
     /// The earliest `t >= start` with `between(start, t) == d`, for `d >= 0`.
     #[inline]
-    pub(crate) fn add(&self, start: i64, d: i64) -> Result<i64, CalendarError> {
+    pub(crate) fn add(&self, start: At, d: i64) -> Result<i64, CalendarError> {
         let mut year = Self::year(start)?;
+        let start = start.secs;
         if d == 0 {
             return Ok(start);
         }
         let mut target = d;
         if !self.exhausted(year) {
             let table = self.table(year);
-            target += table.prefix(start);
+            let (prefix, from) = table.prefix_at(start);
+            target += prefix;
             if target <= table.total {
-                return Ok(table.locate(target));
+                return Ok(table.locate(target, from));
             }
             target -= table.total;
         }
@@ -88,7 +91,7 @@ impl Engine {
             }
             let table = self.table(year);
             if target <= table.total {
-                return Ok(table.locate(target));
+                return Ok(table.locate(target, 0));
             }
             target -= table.total;
         }
@@ -96,11 +99,12 @@ impl Engine {
 
     /// Business seconds in `[a, b)`, negated when `b < a`.
     #[inline]
-    pub(crate) fn between(&self, a: i64, b: i64) -> Result<i64, CalendarError> {
-        if b < a {
+    pub(crate) fn between(&self, a: At, b: At) -> Result<i64, CalendarError> {
+        if b.secs < a.secs {
             return self.between(b, a).map(|d| -d);
         }
         let (ya, yb) = (Self::year(a)?, Self::year(b)?);
+        let (a, b) = (a.secs, b.secs);
         if ya == yb {
             if self.exhausted(ya) {
                 return Ok(0);
@@ -125,26 +129,23 @@ impl Engine {
         Ok(total)
     }
 
-    pub(crate) fn is_open(&self, t: i64) -> bool {
-        match year_index(t) {
-            Some(year) => !self.exhausted(year) && self.table(year).block_at(t).is_some(),
-            None => {
-                // Outside the cached years: build that year's table once, uncached.
-                let Some(year) = chrono::DateTime::from_timestamp(t, 0).map(|d| {
-                    use chrono::Datelike;
-                    i64::from(d.year())
-                }) else {
-                    return false;
-                };
-                let table = YearTable::build(&self.rules, year_start(year), year_start(year + 1));
-                table.block_at(t).is_some()
-            }
+    pub(crate) fn is_open(&self, t: At) -> bool {
+        let At { secs: t, year } = t;
+        if let Some(year) = year {
+            return !self.exhausted(year) && self.table(year).block_at(t).is_some();
         }
+        // Outside the cached years: build that year's table once, uncached.
+        let Some(year) = chrono::DateTime::from_timestamp(t, 0).map(|d| i64::from(d.year())) else {
+            return false;
+        };
+        let table = YearTable::build(&self.rules, year_start(year), year_start(year + 1));
+        table.block_at(t).is_some()
     }
 
     /// `t` if open, else the start of the next open block.
-    pub(crate) fn next_open(&self, t: i64) -> Result<i64, CalendarError> {
+    pub(crate) fn next_open(&self, t: At) -> Result<i64, CalendarError> {
         let mut year = Self::year(t)?;
+        let t = t.secs;
         let mut from = t;
         loop {
             if self.exhausted(year) {
@@ -162,8 +163,9 @@ impl Engine {
     }
 
     /// `t` if closed, else the end of the open stretch containing `t`.
-    pub(crate) fn next_close(&self, t: i64) -> Result<i64, CalendarError> {
+    pub(crate) fn next_close(&self, t: At) -> Result<i64, CalendarError> {
         let mut year = Self::year(t)?;
+        let t = t.secs;
         if self.exhausted(year) {
             return Ok(t);
         }

@@ -150,12 +150,14 @@ impl PartialEq for BusinessCalendar {
 }
 
 /// Whole seconds of an instant; sub-second parts are dropped towards the past.
-fn secs(t: DateTime<Utc>) -> i64 {
-    t.timestamp()
+#[inline]
+fn secs(t: DateTime<Utc>) -> table::At {
+    table::At::new(t)
 }
 
+#[inline]
 fn instant(t: i64) -> Result<DateTime<Utc>, CalendarError> {
-    DateTime::from_timestamp(t, 0).ok_or(CalendarError::OutOfRange {
+    table::to_datetime(t).ok_or(CalendarError::OutOfRange {
         instant: DateTime::<Utc>::MAX_UTC,
     })
 }

@@ -2,7 +2,10 @@
 //! totals, so that business time up to an instant, and the instant reached by
 //! a business time, are each one binary search.
 
-use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone};
+use chrono::{
+    DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone,
+    Timelike, Utc,
+};
 use chrono_tz::Tz;
 
 use super::config::{DAY_MINUTES, Rules};
@@ -65,19 +68,69 @@ pub(crate) fn year_index(t: i64) -> Option<usize> {
     Some(i)
 }
 
-/// A maximal stretch of open time, clipped to its year, with the business
-/// seconds from the year's start to the block's end.
+/// An instant in whole UTC seconds, with its cached year (`None` outside
+/// the cached years).
 #[derive(Debug, Clone, Copy)]
-struct Block {
-    start: i64,
-    end: i64,
-    cum_end: i64,
+pub(crate) struct At {
+    pub(crate) secs: i64,
+    pub(crate) year: Option<usize>,
 }
 
-/// The open time of `[lo, hi)`.
+impl At {
+    /// Reads the year and day straight from chrono's packed date, which is
+    /// cheaper than `timestamp()` and gives the year without a search.
+    /// Sub-second parts are dropped (towards the past).
+    #[inline]
+    pub(crate) fn new(t: DateTime<Utc>) -> At {
+        let n = t.naive_utc();
+        let year = n.year();
+        if (FIRST_YEAR..=LAST_YEAR).contains(&year) {
+            let i = (year - FIRST_YEAR) as usize;
+            let secs = YEAR_STARTS[i]
+                + i64::from(n.ordinal0()) * 86_400
+                + i64::from(n.num_seconds_from_midnight());
+            At {
+                secs,
+                year: Some(i),
+            }
+        } else {
+            At {
+                secs: t.timestamp(),
+                year: None,
+            }
+        }
+    }
+}
+
+/// `t` as a `DateTime`; within the cached years this avoids chrono's
+/// general day-number conversion, which costs as much as a lookup.
+#[inline]
+pub(crate) fn to_datetime(t: i64) -> Option<DateTime<Utc>> {
+    let Some(y) = year_index(t) else {
+        return DateTime::from_timestamp(t, 0);
+    };
+    let offset = t - YEAR_STARTS[y];
+    let date = NaiveDate::from_yo_opt(FIRST_YEAR + y as i32, (offset / 86_400) as u32 + 1)?;
+    let time = NaiveTime::from_num_seconds_from_midnight_opt((offset % 86_400) as u32, 0)?;
+    Some(DateTime::from_naive_utc_and_offset(
+        NaiveDateTime::new(date, time),
+        Utc,
+    ))
+}
+
+/// The open time of one year `[lo, hi)`: maximal open blocks, clipped to
+/// the year, in three dense arrays (dense so searches touch few cache lines).
 #[derive(Debug)]
 pub(crate) struct YearTable {
-    blocks: Box<[Block]>,
+    lo: i64,
+    starts: Box<[i64]>,
+    ends: Box<[i64]>,
+    /// Business seconds from `lo` to the end of each block.
+    cum_end: Box<[i64]>,
+    /// `day_first[k]`: the first block ending after the start of UTC day `k`
+    /// of the year (one extra entry for the end), so finding the block of an
+    /// instant starts at most a day's blocks away.
+    day_first: Box<[u32]>,
     /// Business seconds in the whole year.
     pub(crate) total: i64,
 }
@@ -91,7 +144,7 @@ impl YearTable {
         // next local midnight (plus a DST gap), so two dates of margin suffice.
         let first = utc_date(lo) - Days::new(2);
         let last = utc_date(hi) + Days::new(2);
-        let tz = &rules.tz;
+        let tz = rules.tz;
         let mut on: Vec<(i64, i64)> = Vec::with_capacity(400);
         let mut off: Vec<(i64, i64)> = Vec::new();
         let mut date = first;
@@ -110,55 +163,113 @@ impl YearTable {
         }
         let on = union(on);
         let off = union(off);
-        let mut blocks = Vec::with_capacity(on.len());
+        let (mut starts, mut ends, mut cum_end) = (Vec::new(), Vec::new(), Vec::new());
         let mut total = 0;
         subtract(&on, &off, |start, end| {
             total += end - start;
-            blocks.push(Block {
-                start,
-                end,
-                cum_end: total,
-            });
+            starts.push(start);
+            ends.push(end);
+            cum_end.push(total);
         });
+        let days = (hi - lo + 86_399) / 86_400;
+        let day_first = (0..=days)
+            .map(|k| ends.partition_point(|&e| e <= lo + k * 86_400) as u32)
+            .collect();
         YearTable {
-            blocks: blocks.into_boxed_slice(),
+            lo,
+            starts: starts.into_boxed_slice(),
+            ends: ends.into_boxed_slice(),
+            cum_end: cum_end.into_boxed_slice(),
+            day_first,
             total,
         }
+    }
+
+    /// The first block ending after `t`, for `t` in the year (may be `len`).
+    #[inline]
+    fn block_index(&self, t: i64) -> usize {
+        let k = ((t - self.lo) / 86_400) as usize;
+        let mut i = self.day_first[k] as usize;
+        let last = self.day_first[k + 1] as usize;
+        if last - i > 8 {
+            // Many blocks in one day: search instead of walking.
+            return i + self.ends[i..last].partition_point(|&e| e <= t);
+        }
+        while i < last && self.ends[i] <= t {
+            i += 1;
+        }
+        i
     }
 
     /// Business seconds from the year's start to `t` (within the year).
     #[inline]
     pub(crate) fn prefix(&self, t: i64) -> i64 {
-        let i = self.blocks.partition_point(|b| b.start <= t);
-        match i.checked_sub(1) {
-            None => 0,
-            Some(j) => {
-                let b = self.blocks[j];
-                b.cum_end - (b.end - t).max(0)
-            }
+        let i = self.block_index(t);
+        match self.starts.get(i) {
+            Some(&start) if start <= t => self.cum_end[i] - (self.ends[i] - t),
+            _ => i.checked_sub(1).map_or(0, |j| self.cum_end[j]),
         }
     }
 
-    /// The earliest instant whose prefix is `target`, for `0 < target <= total`.
+    /// Business seconds from the year's start to `t`, and the block of `t`
+    /// (the first block ending after it) to start searches from.
     #[inline]
-    pub(crate) fn locate(&self, target: i64) -> i64 {
-        let j = self.blocks.partition_point(|b| b.cum_end < target);
-        // `target <= total` is the last block's `cum_end`, so `j` is in bounds.
-        let b = self.blocks[j];
-        b.end - (b.cum_end - target)
+    pub(crate) fn prefix_at(&self, t: i64) -> (i64, usize) {
+        let i = self.block_index(t);
+        let p = match self.starts.get(i) {
+            Some(&start) if start <= t => self.cum_end[i] - (self.ends[i] - t),
+            _ => i.checked_sub(1).map_or(0, |j| self.cum_end[j]),
+        };
+        (p, i)
+    }
+
+    /// The earliest instant whose prefix is `target`, for
+    /// `0 < target <= total`, searching from block `from` whose prefix
+    /// before it is below `target`.
+    #[inline]
+    pub(crate) fn locate(&self, target: i64, from: usize) -> i64 {
+        // Dues are usually a few blocks away: gallop, then bisect.
+        let cum = &self.cum_end;
+        let (mut lo, mut step) = (from, 1);
+        let mut hi = loop {
+            let probe = lo + step;
+            if probe >= cum.len() {
+                break cum.len() - 1;
+            }
+            if cum[probe] >= target {
+                break probe;
+            }
+            lo = probe;
+            step *= 2;
+        };
+        if cum[lo] >= target {
+            hi = lo;
+        } else {
+            // Invariant: cum[lo] < target <= cum[hi].
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if cum[mid] < target {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+        }
+        // `target <= total`, the last `cum_end`, so `hi` ends at or after it.
+        self.ends[hi] - (cum[hi] - target)
     }
 
     /// The open block containing `t`, as `(start, end)`.
     pub(crate) fn block_at(&self, t: i64) -> Option<(i64, i64)> {
-        let i = self.blocks.partition_point(|b| b.start <= t);
-        let b = self.blocks.get(i.checked_sub(1)?)?;
-        (t < b.end).then_some((b.start, b.end))
+        let i = self.block_index(t);
+        let (&start, &end) = (self.starts.get(i)?, self.ends.get(i)?);
+        (start <= t).then_some((start, end))
     }
 
     /// The first block ending after `t`, as `(start, end)`.
     pub(crate) fn block_from(&self, t: i64) -> Option<(i64, i64)> {
-        let i = self.blocks.partition_point(|b| b.end <= t);
-        self.blocks.get(i).map(|b| (b.start, b.end))
+        let i = self.block_index(t);
+        Some((*self.starts.get(i)?, *self.ends.get(i)?))
     }
 }
 
@@ -211,12 +322,46 @@ fn subtract(on: &[(i64, i64)], off: &[(i64, i64)], mut emit: impl FnMut(i64, i64
 /// The instant of local `date` + `minute` (up to 24:00, the next midnight) by
 /// the RFC 5545 "compatible" rule: a repeated time takes the earlier
 /// occurrence, a time in a gap moves forward by the gap's length.
-pub(crate) fn resolve(tz: &Tz, date: NaiveDate, minute: u16) -> i64 {
+pub(crate) fn resolve(tz: Tz, date: NaiveDate, minute: u16) -> i64 {
     let (date, minute) = if minute >= DAY_MINUTES {
         (date + Days::new(1), minute - DAY_MINUTES)
     } else {
         (date, minute)
     };
+    let year = date.year();
+    if year > TZ_TABLE_LAST_YEAR {
+        let stand_in = equivalent_year(year);
+        // Same leap-ness, so every date (Feb 29 included) exists in the stand-in year.
+        if let Some(shifted) = date.with_year(stand_in) {
+            let delta = (date - shifted).num_seconds();
+            return resolve_exact(tz, shifted, minute) + delta;
+        }
+    }
+    resolve_exact(tz, date, minute)
+}
+
+/// The last year chrono-tz's precomputed transitions cover; after it every
+/// zone keeps one offset, while tzdata's final rules (what jiff, java.time
+/// and workclock apply) keep changing it every year.
+const TZ_TABLE_LAST_YEAR: i32 = 2099;
+
+/// A year of 2072..=2099 with the same calendar as `year` (leap or not, same
+/// weekday on January 1): DST rules are "the last Sunday of March" and the
+/// like, so it has the same local transitions. 28 consecutive years with a
+/// leap year every 4 hold all 14 kinds of calendar.
+fn equivalent_year(year: i32) -> i32 {
+    let kind = |y: i32| {
+        let leap = NaiveDate::from_ymd_opt(y, 2, 29).is_some();
+        let weekday = NaiveDate::from_ymd_opt(y, 1, 1).map(|d| d.weekday());
+        (leap, weekday)
+    };
+    let want = kind(year);
+    (TZ_TABLE_LAST_YEAR - 27..=TZ_TABLE_LAST_YEAR)
+        .find(|&y| kind(y) == want)
+        .unwrap_or(year)
+}
+
+fn resolve_exact(tz: Tz, date: NaiveDate, minute: u16) -> i64 {
     let local: NaiveDateTime = date
         .and_hms_opt(u32::from(minute / 60), u32::from(minute % 60), 0)
         .unwrap_or(NaiveDateTime::MAX);
@@ -278,19 +423,83 @@ mod tests {
         let ny: Tz = "America/New_York".parse().unwrap();
         let d = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
         // Spring forward 02:00 -> 03:00: 02:30 is 03:30 EDT.
-        assert_eq!(resolve(&ny, d(3, 8), 150), ts("2026-03-08T07:30:00Z"));
-        assert_eq!(resolve(&ny, d(3, 8), 180), ts("2026-03-08T07:00:00Z"));
+        assert_eq!(resolve(ny, d(3, 8), 150), ts("2026-03-08T07:30:00Z"));
+        assert_eq!(resolve(ny, d(3, 8), 180), ts("2026-03-08T07:00:00Z"));
         // Fall back: 01:30 happens twice; take the EDT one.
-        assert_eq!(resolve(&ny, d(11, 1), 90), ts("2026-11-01T05:30:00Z"));
-        assert_eq!(resolve(&ny, d(11, 1), 1440), ts("2026-11-02T05:00:00Z"));
+        assert_eq!(resolve(ny, d(11, 1), 90), ts("2026-11-01T05:30:00Z"));
+        assert_eq!(resolve(ny, d(11, 1), 1440), ts("2026-11-02T05:00:00Z"));
         // Lord Howe moves by 30 minutes.
         let lh: Tz = "Australia/Lord_Howe".parse().unwrap();
         let local = resolve(
-            &lh,
+            lh,
             NaiveDate::from_ymd_opt(2026, 10, 4).unwrap(),
             2 * 60 + 15,
         );
         assert_eq!(local, ts("2026-10-04T02:45:00+11:00"));
+    }
+
+    #[test]
+    fn to_datetime_matches_chrono() {
+        for t in [
+            0,
+            1,
+            86_399,
+            86_400,
+            951_782_400,
+            1_767_225_599,
+            RANGE_END - 1,
+            RANGE_END,
+            -1,
+        ] {
+            assert_eq!(to_datetime(t), DateTime::from_timestamp(t, 0), "{t}");
+        }
+        for i in 0..YEARS {
+            for t in [
+                YEAR_STARTS[i],
+                YEAR_STARTS[i + 1] - 1,
+                YEAR_STARTS[i] + 59 * 86_400 + 3_601,
+            ] {
+                assert_eq!(to_datetime(t), DateTime::from_timestamp(t, 0), "{t}");
+            }
+        }
+    }
+
+    #[test]
+    fn at_matches_timestamp() {
+        let mut t: i64 = -86_400 * 400;
+        while t < RANGE_END + 86_400 * 400 {
+            let dt = DateTime::from_timestamp(t, 999_999_999).unwrap();
+            let at = At::new(dt);
+            assert_eq!(at.secs, t, "{dt}");
+            assert_eq!(at.year, year_index(t), "{dt}");
+            t += 7_654_321;
+        }
+    }
+
+    #[test]
+    fn dst_continues_after_chrono_tz_tables() {
+        let ny: Tz = "America/New_York".parse().unwrap();
+        // 2150-03-08 is the second Sunday of March 2150; 2150-11-01 the first of November.
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(
+            resolve(ny, d(2150, 7, 1), 9 * 60),
+            ts("2150-07-01T13:00:00Z")
+        );
+        assert_eq!(
+            resolve(ny, d(2150, 1, 1), 9 * 60),
+            ts("2150-01-01T14:00:00Z")
+        );
+        assert_eq!(resolve(ny, d(2150, 3, 8), 150), ts("2150-03-08T07:30:00Z"));
+        assert_eq!(resolve(ny, d(2150, 3, 7), 150), ts("2150-03-07T07:30:00Z"));
+        assert_eq!(resolve(ny, d(2150, 11, 1), 90), ts("2150-11-01T05:30:00Z"));
+        assert_eq!(
+            resolve(ny, d(2200, 2, 28), 1440),
+            ts("2200-03-01T05:00:00Z")
+        );
+        for y in 2100..=2300 {
+            let e = equivalent_year(y);
+            assert!((2072..=2099).contains(&e), "{y}");
+        }
     }
 
     #[test]
