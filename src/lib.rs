@@ -25,5 +25,6 @@ pub use id::{AgentId, CustomerId, EventId, GroupId, NotificationId, TicketId, Ti
 pub use notify::{Notification, NotificationKind, Notifier, Recipient, RecordingNotifier};
 pub use priority::{Classification, Classifier, Impact, Priority, PriorityOrigin, Urgency};
 pub use service::{DispatchReport, HelpDesk, HelpDeskBuilder, RetryPolicy, RunReport, SplitPart};
+pub use sla::{SlaConfig, SlaStatus};
 pub use store::{InMemoryStore, Store};
 pub use ticket::{Channel, NewTicket, Requester, Ticket, TicketEvent};

@@ -42,6 +42,36 @@ impl TryFrom<SlaConfigFile> for SlaConfig {
     }
 }
 
+/// A TOML error located by line and key, with the offending text: the
+/// parser's own message names neither for values that fail to convert
+/// (a duration like `"2d"`).
+fn toml_error(src: &str, e: &toml::de::Error) -> ConfigError {
+    let Some(span) = e.span().filter(|sp| {
+        sp.end <= src.len() && src.is_char_boundary(sp.start) && src.is_char_boundary(sp.end)
+    }) else {
+        return ConfigError::from_toml(e);
+    };
+    let before = &src[..span.start];
+    let line = before.matches('\n').count() + 1;
+    // The key is the last bare word before the nearest `=` left of the value.
+    let key = before.rfind('=').map(|eq| {
+        before[..eq]
+            .trim_end()
+            .rsplit(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+            .next()
+            .unwrap_or("")
+    });
+    let path = match key {
+        Some(k) if !k.is_empty() => format!("line {line}, key `{k}`"),
+        _ => format!("line {line}"),
+    };
+    ConfigError::new(
+        path,
+        Some(src[span].trim().to_owned()),
+        e.message().to_owned(),
+    )
+}
+
 /// The policy chosen for a ticket, and why.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
@@ -87,7 +117,7 @@ impl SlaConfig {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_toml(s: &str) -> Result<Self> {
-        let file: SlaConfigFile = toml::from_str(s).map_err(|e| ConfigError::from_toml(&e))?;
+        let file: SlaConfigFile = toml::from_str(s).map_err(|e| toml_error(s, &e))?;
         Ok(SlaConfig::try_from(file)?)
     }
 

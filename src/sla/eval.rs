@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::{
     CycleOutcome, Metric, MetricPolicy, MetricState, MetricStatus, Reopen, SlaPolicy, SlaStatus,
 };
-use crate::calendar::BusinessCalendar;
+use crate::calendar::{BusinessCalendar, CalendarError};
 use crate::error::{Error, Result};
 use crate::priority::Priority;
 use crate::ticket::{EventKind, Lifecycle, StatusCategory, StatusId, TicketEvent};
@@ -73,12 +73,9 @@ pub fn evaluate(
             first.ticket_id
         )));
     };
-    let mut clk = BizClock {
-        cal: calendar,
-        t0: first.at,
-        last_t: first.at,
-        last_b: 0,
-    };
+    // The 24/7 calendar's business time is real time: no lookups needed.
+    let always_open = matches!(policy.calendar, super::CalendarRef::AlwaysOpen);
+    let mut clk = BizClock::new(calendar, always_open, first.at);
     let mps: [Option<&MetricPolicy>; 4] = Metric::ALL.map(|m| policy.metric(m));
     let mut priority = created.priority;
     let mut status: &StatusId = &created.status;
@@ -253,27 +250,80 @@ pub fn evaluate(
     })
 }
 
-/// Business time since creation, asked of the calendar once per new instant.
+/// Business time since creation, `B(t) = between(created, t)`, for
+/// instants asked in (mostly) increasing order.
+///
+/// It remembers the calendar's next open stretch `[open, close)` after the
+/// last instant asked, so instants before `close` cost no calendar lookup:
+/// a ticket's events cluster within a few stretches.
 struct BizClock<'a> {
     cal: &'a BusinessCalendar,
+    always_open: bool,
     t0: DateTime<Utc>,
     last_t: DateTime<Utc>,
+    /// `last_t` in whole seconds, truncated as the calendar does.
+    last_s: i64,
     last_b: i64,
+    /// `(open, close)` in seconds: `[last_s, open)` is closed and
+    /// `[open, close)` open, with `last_s < close`.
+    window: Option<(i64, i64)>,
 }
 
-impl BizClock<'_> {
-    fn b(&mut self, t: DateTime<Utc>) -> Result<i64> {
-        if t != self.last_t {
+impl<'a> BizClock<'a> {
+    fn new(cal: &'a BusinessCalendar, always_open: bool, t0: DateTime<Utc>) -> Self {
+        BizClock {
+            cal,
+            always_open,
+            t0,
+            last_t: t0,
+            last_s: t0.timestamp(),
+            last_b: 0,
+            window: None,
+        }
+    }
+
+    fn b(&mut self, t: DateTime<Utc>) -> Result<i64, CalendarError> {
+        if t == self.last_t {
+            return Ok(self.last_b);
+        }
+        let s = t.timestamp();
+        if self.always_open {
+            self.last_b = s - self.t0.timestamp();
+        } else if let Some((open, _)) = self.window.filter(|&(_, c)| s >= self.last_s && s < c) {
+            self.last_b += (s - open.max(self.last_s)).max(0);
+        } else {
             // `between` is additive, so summing steps equals between(t0, t).
             self.last_b += self.cal.between(self.last_t, t)?.num_seconds();
-            self.last_t = t;
+            self.window = self.stretch_after(t);
         }
+        self.last_t = t;
+        self.last_s = s;
         Ok(self.last_b)
     }
 
+    /// The open stretch at or after `t`; `None` when the calendar cannot say
+    /// (the slow path is then taken next time).
+    fn stretch_after(&self, t: DateTime<Utc>) -> Option<(i64, i64)> {
+        match self.cal.next_open(t) {
+            Ok(open) => match self.cal.next_close(open) {
+                Ok(close) if close > open => Some((open.timestamp(), close.timestamp())),
+                Err(CalendarError::NeverCloses) => Some((open.timestamp(), i64::MAX)),
+                _ => None,
+            },
+            // Closed for good: business time stays where it is.
+            Err(CalendarError::NeverOpen) => Some((i64::MAX, i64::MAX)),
+            Err(_) => None,
+        }
+    }
+
     /// The earliest instant at which `b` business seconds since creation are used up.
-    fn instant(&self, b: i64) -> Result<DateTime<Utc>> {
-        Ok(self.cal.add(self.t0, Duration::seconds(b.max(0)))?)
+    fn instant(&self, b: i64) -> Result<DateTime<Utc>, CalendarError> {
+        if self.always_open {
+            if let Some(t) = DateTime::from_timestamp(self.t0.timestamp() + b.max(0), 0) {
+                return Ok(t);
+            }
+        }
+        self.cal.add(self.t0, Duration::seconds(b.max(0)))
     }
 }
 
@@ -312,7 +362,7 @@ impl Ctx<'_> {
         b: i64,
         at: DateTime<Utc>,
         clk: &BizClock<'_>,
-    ) -> Result<()> {
+    ) -> Result<(), CalendarError> {
         let Some(t) = self.target(i, p) else {
             return Ok(());
         };
@@ -399,7 +449,12 @@ impl Track {
 
     /// When elapsed time reaches `x`: inside the running segment if it got
     /// there in it, else at `at` (the target was lowered below the time used).
-    fn crossing(&self, x: i64, at: DateTime<Utc>, clk: &BizClock<'_>) -> Result<DateTime<Utc>> {
+    fn crossing(
+        &self,
+        x: i64,
+        at: DateTime<Utc>,
+        clk: &BizClock<'_>,
+    ) -> Result<DateTime<Utc>, CalendarError> {
         if self.running && self.base <= x {
             self.at_elapsed(x, clk)
         } else {
@@ -408,7 +463,7 @@ impl Track {
     }
 
     /// The instant the running segment brings elapsed time to `x`.
-    fn at_elapsed(&self, x: i64, clk: &BizClock<'_>) -> Result<DateTime<Utc>> {
+    fn at_elapsed(&self, x: i64, clk: &BizClock<'_>) -> Result<DateTime<Utc>, CalendarError> {
         // `add` answers the earliest such instant, which for x == base may
         // lie in closed time before the segment began; the segment start bounds it.
         Ok(clk.instant(self.seg_b + x - self.base)?.max(self.seg_t))
@@ -522,5 +577,438 @@ impl MetricStatus {
             completed_at: None,
             previous: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Weekday;
+
+    use super::*;
+    use crate::id::{AgentId, CustomerId, EventId};
+    use crate::priority::PriorityOrigin;
+    use crate::sla::{CalendarRef, SlaConfig, SlaDuration, Warning, doc_created_event};
+    use crate::ticket::EventActor;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    /// A timeline under construction.
+    struct H(Vec<TicketEvent>);
+
+    impl H {
+        fn new(at: &str) -> H {
+            H(vec![doc_created_event(t(at))])
+        }
+        fn push(&mut self, at: &str, kind: EventKind) -> &mut Self {
+            let first = &self.0[0];
+            let actor = match kind {
+                EventKind::CustomerMessage { .. } => EventActor::Requester(CustomerId::new()),
+                _ => EventActor::Agent(AgentId::new()),
+            };
+            self.0.push(TicketEvent {
+                id: EventId::new(),
+                ticket_id: first.ticket_id,
+                seq: self.0.len() as u64 + 1,
+                at: t(at),
+                actor,
+                kind,
+            });
+            self
+        }
+        fn reply(&mut self, at: &str) -> &mut Self {
+            self.push(at, EventKind::Reply { body: "hi".into() })
+        }
+        fn message(&mut self, at: &str) -> &mut Self {
+            self.push(
+                at,
+                EventKind::CustomerMessage {
+                    body: "?".into(),
+                    channel: crate::ticket::Channel::Email,
+                },
+            )
+        }
+        fn status(&mut self, at: &str, from: &str, to: &str) -> &mut Self {
+            self.push(
+                at,
+                EventKind::StatusChanged {
+                    from: from.into(),
+                    to: to.into(),
+                    reason: None,
+                },
+            )
+        }
+        fn priority(&mut self, at: &str, from: Priority, to: Priority) -> &mut Self {
+            self.push(
+                at,
+                EventKind::PriorityChanged {
+                    from,
+                    to,
+                    origin: PriorityOrigin::Manual {
+                        agent: None,
+                        reason: "test".into(),
+                    },
+                    explanation: String::new(),
+                },
+            )
+        }
+    }
+
+    fn office() -> BusinessCalendar {
+        let mut b = BusinessCalendar::builder("America/New_York");
+        for d in [
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+        ] {
+            b = b.hours(d, &["09:00-17:00"]);
+        }
+        b.build().unwrap()
+    }
+
+    fn eval(p: &SlaPolicy, cal: &BusinessCalendar, h: &H, now: &str) -> SlaStatus {
+        evaluate(p, cal, &Lifecycle::default(), &h.0, t(now)).unwrap()
+    }
+
+    fn policy() -> SlaPolicy {
+        SlaPolicy::new("p")
+            .calendar(CalendarRef::Named("office".into()))
+            .first_response(MetricPolicy::new(SlaDuration::minutes(30)))
+            .resolution(
+                MetricPolicy::new(SlaDuration::hours(16))
+                    .with_target(Priority::High, SlaDuration::hours(8))
+                    .with_target(Priority::Critical, SlaDuration::hours(2)),
+            )
+    }
+
+    #[test]
+    fn business_clock_agrees_with_between() {
+        let mut b = BusinessCalendar::builder("America/New_York");
+        for d in [Weekday::Mon, Weekday::Tue, Weekday::Fri] {
+            b = b.hours(d, &["09:00-12:00", "13:00-17:00"]);
+        }
+        let cal = b
+            .hours(Weekday::Sat, &["22:00-24:00"])
+            .hours(Weekday::Sun, &["00:00-03:00"])
+            .holiday(chrono::NaiveDate::from_ymd_opt(2026, 3, 10).unwrap())
+            .build()
+            .unwrap();
+        let t0 = t("2026-03-02T14:00:00.250Z");
+        let mut clk = BizClock::new(&cal, false, t0);
+        // A deterministic walk over three weeks across the DST switch, with
+        // sub-second instants, repeats and an occasional step back.
+        let mut at = t0;
+        let mut x: i64 = 7;
+        for i in 0..2000 {
+            x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
+            let step = match i % 5 {
+                0 => x % 60,
+                1 => x % 3_600,
+                2 => 0,
+                3 => x % 40_000,
+                _ => -(x % 300),
+            };
+            at += Duration::seconds(step) + Duration::milliseconds(x % 1000);
+            let want = cal.between(t0, at).unwrap().num_seconds();
+            assert_eq!(clk.b(at).unwrap(), want, "at {at}");
+        }
+    }
+
+    #[test]
+    fn empty_or_headless_history_is_an_error() {
+        let p = policy();
+        assert!(
+            evaluate(
+                &p,
+                &office(),
+                &Lifecycle::default(),
+                &[],
+                t("2026-03-02T14:00:00Z")
+            )
+            .is_err()
+        );
+        let mut h = H::new("2026-03-02T14:00:00Z");
+        h.reply("2026-03-02T14:10:00Z");
+        assert!(
+            evaluate(
+                &p,
+                &office(),
+                &Lifecycle::default(),
+                &h.0[1..],
+                t("2026-03-02T15:00:00Z")
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn reply_one_second_before_the_due_meets_and_at_the_due_breaches() {
+        let p = policy();
+        let cal = office();
+        // Monday 2026-03-02 10:00 EST = 15:00Z; due 10:30.
+        let mut h = H::new("2026-03-02T15:00:00Z");
+        h.reply("2026-03-02T15:29:59Z");
+        let s = eval(&p, &cal, &h, "2026-03-02T16:00:00Z");
+        let fr = s.metric(Metric::FirstResponse);
+        assert_eq!(fr.state, MetricState::Met);
+        assert_eq!(fr.met_at, Some(t("2026-03-02T15:29:59Z")));
+        assert_eq!(fr.breached_at, None);
+
+        let mut h = H::new("2026-03-02T15:00:00Z");
+        h.reply("2026-03-02T15:30:00Z");
+        let fr = *eval(&p, &cal, &h, "2026-03-02T16:00:00Z").metric(Metric::FirstResponse);
+        assert_eq!(fr.state, MetricState::Breached);
+        assert_eq!(fr.breached_at, Some(t("2026-03-02T15:30:00Z")));
+        assert_eq!(fr.met_at, None);
+        assert_eq!(fr.completed_at, Some(t("2026-03-02T15:30:00Z")));
+    }
+
+    #[test]
+    fn running_metric_breaches_when_now_reaches_the_due() {
+        let p = policy();
+        let h = H::new("2026-03-02T15:00:00Z");
+        let s = eval(&p, &office(), &h, "2026-03-02T15:29:59Z");
+        assert_eq!(s.metric(Metric::FirstResponse).state, MetricState::Running);
+        assert_eq!(s.next_deadline, Some(t("2026-03-02T15:30:00Z")));
+        let s = eval(&p, &office(), &h, "2026-03-02T15:30:00Z");
+        assert_eq!(s.metric(Metric::FirstResponse).state, MetricState::Breached);
+        // Resolution's warning (80% of 16h = 12h48m) is what comes next.
+        assert_eq!(s.next_deadline, s.metric(Metric::Resolution).warn_at);
+    }
+
+    #[test]
+    fn first_response_ignores_pending_unless_configured() {
+        let cal = office();
+        let mut h = H::new("2026-03-02T15:00:00Z");
+        h.status("2026-03-02T15:10:00Z", "new", "pending");
+        let s = eval(&policy(), &cal, &h, "2026-03-02T15:20:00Z");
+        assert_eq!(s.metric(Metric::FirstResponse).state, MetricState::Running);
+        assert_eq!(s.metric(Metric::Resolution).state, MetricState::Paused);
+        assert_eq!(s.metric(Metric::Resolution).paused, Duration::minutes(10));
+
+        let p = policy().first_response(
+            MetricPolicy::new(SlaDuration::minutes(30)).pause([StatusId::new("pending")]),
+        );
+        let fr = *eval(&p, &cal, &h, "2026-03-02T15:20:00Z").metric(Metric::FirstResponse);
+        assert_eq!(
+            (fr.state, fr.elapsed, fr.due),
+            (MetricState::Paused, Duration::minutes(10), None)
+        );
+    }
+
+    #[test]
+    fn warning_before_due_and_priority_without_target() {
+        let p = SlaPolicy::new("p").resolution(
+            MetricPolicy {
+                target: None,
+                ..MetricPolicy::new(SlaDuration::hours(1))
+            }
+            .with_target(Priority::High, SlaDuration::hours(4))
+            .warning(Warning::Before(SlaDuration::minutes(30))),
+        );
+        let cal = BusinessCalendar::always_open();
+        let h = H::new("2026-03-02T15:00:00Z");
+        // Medium has no resolution target.
+        let res = *eval(&p, &cal, &h, "2026-03-02T16:00:00Z").metric(Metric::Resolution);
+        assert_eq!(
+            (res.state, res.target, res.elapsed),
+            (MetricState::NotApplicable, None, Duration::hours(1))
+        );
+        let mut h = H::new("2026-03-02T15:00:00Z");
+        h.priority("2026-03-02T16:00:00Z", Priority::Medium, Priority::High);
+        let res = *eval(&p, &cal, &h, "2026-03-02T16:00:00Z").metric(Metric::Resolution);
+        assert_eq!(res.due, Some(t("2026-03-02T19:00:00Z")));
+        assert_eq!(res.warn_at, Some(t("2026-03-02T18:30:00Z")));
+    }
+
+    #[test]
+    fn lowering_the_target_below_time_used_breaches_at_the_change_not_before() {
+        let p = policy();
+        let cal = office();
+        // Monday 10:00 EST open; 3h used by 13:00; Critical's 2h is already past.
+        let mut h = H::new("2026-03-02T15:00:00Z");
+        h.priority("2026-03-02T18:00:00Z", Priority::Medium, Priority::Critical);
+        let res = *eval(&p, &cal, &h, "2026-03-02T18:30:00Z").metric(Metric::Resolution);
+        assert_eq!(res.state, MetricState::Breached);
+        assert_eq!(res.breached_at, Some(t("2026-03-02T18:00:00Z")));
+        assert_eq!(res.warn_at, Some(t("2026-03-02T18:00:00Z")));
+        assert_eq!(res.remaining, Some(Duration::zero()));
+    }
+
+    #[test]
+    fn lowering_priority_extends_the_due() {
+        let p = policy();
+        let cal = office();
+        let mut h = H::new("2026-03-02T15:00:00Z");
+        h.priority("2026-03-02T15:00:00Z", Priority::Medium, Priority::High)
+            .priority("2026-03-02T17:00:00Z", Priority::High, Priority::Medium);
+        let res = *eval(&p, &cal, &h, "2026-03-02T17:00:00Z").metric(Metric::Resolution);
+        assert_eq!(res.target, Some(Duration::hours(16)));
+        assert_eq!(res.elapsed, Duration::hours(2));
+        // 14h left from Mon 12:00 EST: 5h Mon + 8h Tue + 1h Wed -> Wed 10:00 EST.
+        assert_eq!(res.due, Some(t("2026-03-04T15:00:00Z")));
+    }
+
+    #[test]
+    fn resolving_before_any_reply_leaves_first_response_not_applicable() {
+        let p = policy();
+        let mut h = H::new("2026-03-02T15:00:00Z");
+        h.status("2026-03-02T15:05:00Z", "new", "resolved");
+        let s = eval(&p, &office(), &h, "2026-03-02T18:00:00Z");
+        assert_eq!(
+            s.metric(Metric::FirstResponse).state,
+            MetricState::NotApplicable
+        );
+        assert_eq!(s.metric(Metric::Resolution).state, MetricState::Met);
+        assert_eq!(s.next_deadline, None);
+    }
+
+    #[test]
+    fn next_response_waits_for_the_first_reply() {
+        let p = policy().next_response(MetricPolicy::new(SlaDuration::hours(1)));
+        let cal = BusinessCalendar::always_open();
+        let mut h = H::new("2026-03-02T15:00:00Z");
+        h.message("2026-03-02T15:05:00Z");
+        let nr = *eval(&p, &cal, &h, "2026-03-02T15:10:00Z").metric(Metric::NextResponse);
+        assert_eq!((nr.state, nr.cycle), (MetricState::NotApplicable, 0));
+        h.reply("2026-03-02T15:20:00Z")
+            .message("2026-03-02T16:00:00Z")
+            .message("2026-03-02T16:10:00Z");
+        let nr = *eval(&p, &cal, &h, "2026-03-02T16:30:00Z").metric(Metric::NextResponse);
+        // The second message joins the cycle the first one started.
+        assert_eq!(
+            (nr.state, nr.cycle, nr.elapsed),
+            (MetricState::Running, 1, Duration::minutes(30))
+        );
+        assert_eq!(nr.due, Some(t("2026-03-02T17:00:00Z")));
+        h.reply("2026-03-02T16:40:00Z")
+            .message("2026-03-02T17:00:00Z");
+        let nr = *eval(&p, &cal, &h, "2026-03-02T17:00:00Z").metric(Metric::NextResponse);
+        assert_eq!(nr.cycle, 2);
+        assert_eq!(nr.previous.unwrap().state, MetricState::Met);
+    }
+
+    #[test]
+    fn events_after_now_raise_now() {
+        let p = policy();
+        let mut h = H::new("2026-03-02T15:00:00Z");
+        h.reply("2026-03-02T15:10:00Z");
+        let s = eval(&p, &office(), &h, "2026-03-02T14:00:00Z");
+        assert_eq!(s.at, t("2026-03-02T15:10:00Z"));
+        assert_eq!(s.metric(Metric::Resolution).elapsed, Duration::minutes(10));
+    }
+
+    #[test]
+    fn config_errors_name_path_and_value() {
+        let cases = [
+            (
+                r#"default = "x"
+                [[policies]]
+                name = "p"
+                calendar = "ofice"
+                first_response = { target = "1h" }"#,
+                &["policies[0].calendar", "ofice"][..],
+            ),
+            (
+                r#"default = "x"
+                [[policies]]
+                name = "p"
+                first_response = { target = "1h" }"#,
+                &["default", "`x`"],
+            ),
+            (
+                r#"default = "p"
+                [[policies]]
+                name = "p"
+                first_response = { target = "2d" }"#,
+                &["2d", "line 4, key `target`", "hours"],
+            ),
+            (
+                r#"default = "p"
+                [[policies]]
+                name = "p"
+                resolution = { targets = { high = "0m" } }"#,
+                &["policies[0].resolution.targets.high", "0m"],
+            ),
+            (
+                r#"default = "p"
+                [[policies]]
+                name = "p"
+                resolution = { target = "1h", warning = "0%" }"#,
+                &["policies[0].resolution.warning", "0%"],
+            ),
+            (
+                r#"default = "p"
+                [[policies]]
+                name = "p"
+                resolution = { warning = "50%" }"#,
+                &["policies[0].resolution", "target"],
+            ),
+            (
+                r#"default = "p"
+                [[policies]]
+                name = "p"
+                [[policies]]
+                name = "p""#,
+                &["policies[1].name", "duplicate"],
+            ),
+            (
+                r#"default = "p"
+                [[policies]]
+                name = "p"
+                calendar = { time_zone = "Mars/Olympus" }"#,
+                &["Mars/Olympus"],
+            ),
+        ];
+        for (toml, wants) in cases {
+            let e = SlaConfig::from_toml(toml).unwrap_err().to_string();
+            for w in wants {
+                assert!(e.contains(w), "{e} should mention {w}");
+            }
+        }
+    }
+
+    #[test]
+    fn json_inline_calendar_and_pause_validation() {
+        let c = SlaConfig::from_json(
+            r#"{"default": "p", "policies": [{"name": "p",
+                "calendar": {"time_zone": "Europe/Paris", "week": {"mon": ["09:00-17:00"]}},
+                "resolution": {"target": "4h", "pause": ["waiting"]}}]}"#,
+        )
+        .unwrap();
+        assert!(matches!(c.policies()[0].calendar, CalendarRef::Inline(_)));
+        let e = c
+            .validate_for(&Lifecycle::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("policies[0].resolution.pause[0]") && e.contains("waiting"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn selection_is_first_match_else_default() {
+        let c = SlaConfig::from_toml(
+            r#"default = "std"
+            [[policies]]
+            name = "vip"
+            when = { requester_tier = ["vip"] }
+            [[policies]]
+            name = "std"
+            when = { category = ["nothing-matches"] }"#,
+        )
+        .unwrap();
+        let mut ticket =
+            crate::Ticket::created(&doc_created_event(t("2026-03-02T15:00:00Z"))).unwrap();
+        let s = c.select(&ticket);
+        assert_eq!((s.policy.name.as_str(), s.matched), ("std", false));
+        assert!(s.reason().contains("default"));
+        ticket.requester.tier = Some("VIP".into());
+        let s = c.select(&ticket);
+        assert_eq!((s.policy.name.as_str(), s.matched), ("vip", true));
     }
 }
