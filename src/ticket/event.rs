@@ -417,7 +417,7 @@ impl Ticket {
                 self.priority_origin = origin.clone();
             }
             EventKind::Assigned { to, .. } => self.assignee = *to,
-            EventKind::GroupChanged { to, .. } => self.group = to.clone(),
+            EventKind::GroupChanged { to, .. } => self.group.clone_from(to),
             EventKind::Linked { link } => self.add_link(*link),
             EventKind::Split { children } => {
                 for c in children {
