@@ -1,12 +1,14 @@
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
 
 use super::{HelpDesk, Inner, RetryPolicy};
 use crate::clock::{Clock, SystemClock};
 use crate::error::Result;
+use crate::escalation::EscalationConfig;
 use crate::notify::Notifier;
 use crate::priority::Classifier;
+use crate::routing::RoutingConfig;
 use crate::sla::SlaConfig;
 use crate::store::{InMemoryStore, Store};
 use crate::ticket::Lifecycle;
@@ -14,7 +16,7 @@ use crate::ticket::Lifecycle;
 /// Builds a [`HelpDesk`]. Every part has a sensible default.
 ///
 /// ```
-/// use std::sync::Arc;
+/// use std::sync::{Arc, Mutex};
 /// use helpdesk::{HelpDesk, InMemoryStore, ManualClock, RecordingNotifier};
 /// use chrono::Utc;
 /// let notifier = Arc::new(RecordingNotifier::new());
@@ -34,6 +36,8 @@ pub struct HelpDeskBuilder {
     classifier: Option<Classifier>,
     lifecycle: Option<Lifecycle>,
     retry: Option<RetryPolicy>,
+    routing: Option<RoutingConfig>,
+    escalation: Option<EscalationConfig>,
     sla: Option<SlaConfig>,
 }
 
@@ -70,6 +74,18 @@ impl HelpDeskBuilder {
         self
     }
 
+    /// Groups, agents and routing rules: new tickets are then queued and
+    /// assigned on open (without it, tickets keep the group and assignee they
+    /// were opened with).
+    pub fn routing(mut self, routing: RoutingConfig) -> Self {
+        self.routing = Some(routing);
+        self
+    }
+    /// Escalation policies; [`HelpDesk::run_due`] fires their levels.
+    pub fn escalation(mut self, escalation: EscalationConfig) -> Self {
+        self.escalation = Some(escalation);
+        self
+    }
     /// SLA policies (default: none, and no SLA clocks or deadlines).
     /// Their pause statuses are checked against the lifecycle at [`build`](Self::build).
     pub fn sla(mut self, sla: SlaConfig) -> Self {
@@ -85,6 +101,18 @@ impl HelpDeskBuilder {
         classifier.validate()?;
         let retry = self.retry.unwrap_or_default();
         retry.validate()?;
+        if let Some(r) = &self.routing {
+            r.validate_at("routing.")?;
+        }
+        if let Some(e) = &self.escalation {
+            e.validate_at(
+                "escalation.",
+                crate::escalation::Checks::Desk {
+                    routing: self.routing.as_ref(),
+                    need_targets: self.sla.is_none(),
+                },
+            )?;
+        }
         if let Some(sla) = &self.sla {
             sla.validate_for(&lifecycle)?;
         }
@@ -96,6 +124,10 @@ impl HelpDeskBuilder {
                 classifier,
                 lifecycle,
                 retry,
+                routing: self.routing,
+                escalation: self.escalation,
+                turns: Mutex::default(),
+                recent: Mutex::default(),
                 sla: self.sla,
             }),
         })

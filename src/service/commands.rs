@@ -122,7 +122,9 @@ impl HelpDesk {
             created.priority_origin = c.origin;
             created.explanation = c.explanation;
         }
-        Ok(Draft::created(ticket, event))
+        let mut draft = Draft::created(ticket, event);
+        self.route_new(&mut draft).await?;
+        Ok(draft)
     }
 
     /// Opens a ticket. Requesters may open tickets only for themselves;

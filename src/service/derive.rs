@@ -27,13 +27,27 @@ impl HelpDesk {
     /// May record further events on `draft` (e.g. an SLA target met) and
     /// returns what the commit needs besides the events.
     ///
+    /// SLA first (see `derive_sla`), then escalation: the ticket's deadline
+    /// is the earliest of the SLA's and the next escalation level's (or
+    /// update reminder's), and routing and escalation events get their
+    /// notifications.
+    pub(super) async fn derive(&self, draft: &mut Draft) -> Result<Derived> {
+        let mut derived = self.derive_sla(draft).await?;
+        let escalation = self.escalation_deadline(draft).await?;
+        derived.next_deadline = derived.next_deadline.into_iter().chain(escalation).min();
+        derived.notifications.extend(Self::own_notifications(draft));
+        Ok(derived)
+    }
+
+    /// The SLA part of [`derive`](Self::derive).
+    ///
     /// With SLA policies configured: chooses the policy (recording
     /// `SlaPolicyApplied` when the choice differs from the one in force),
     /// evaluates the full history at the draft's instant, records `SlaMet`,
     /// `SlaWarning` and `SlaBreached` not recorded before (the recorded
     /// events are the memory that makes each happen once per metric and
     /// cycle), and returns the next SLA deadline.
-    pub(super) async fn derive(&self, draft: &mut Draft) -> Result<Derived> {
+    async fn derive_sla(&self, draft: &mut Draft) -> Result<Derived> {
         let Some(config) = &self.inner.sla else {
             return Ok(Derived::default());
         };

@@ -12,17 +12,22 @@ mod builder;
 mod commands;
 mod derive;
 mod draft;
+mod due;
 mod outbox;
+mod routing;
 mod sla;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::id::{TicketId, TicketRef};
+use crate::escalation::EscalationConfig;
+use crate::id::{GroupId, TicketId, TicketRef};
 use crate::notify::Notifier;
 use crate::notify::plan::{PlanContext, plan};
 use crate::priority::Classifier;
+use crate::routing::RoutingConfig;
 use crate::sla::SlaConfig;
 use crate::store::{Commit, Store};
 use crate::ticket::{Lifecycle, Ticket};
@@ -30,6 +35,7 @@ use crate::ticket::{Lifecycle, Ticket};
 pub use builder::HelpDeskBuilder;
 pub use commands::SplitPart;
 pub(crate) use draft::Draft;
+pub use due::RunReport;
 pub use outbox::{DispatchReport, RetryPolicy};
 
 /// How many times a command is re-run after losing a race to another writer.
@@ -70,6 +76,14 @@ struct Inner {
     classifier: Classifier,
     lifecycle: Lifecycle,
     retry: RetryPolicy,
+    routing: Option<RoutingConfig>,
+    escalation: Option<EscalationConfig>,
+    /// Round-robin turns per group. Per desk: on several nodes each rotates
+    /// on its own, which stays fair on average and needs no shared state.
+    turns: Mutex<HashMap<GroupId, usize>>,
+    /// The timeline `run_due` just read, so the commit's derive step need
+    /// not read it again (see `due.rs`).
+    recent: Mutex<Option<due::Recent>>,
     sla: Option<SlaConfig>,
 }
 

@@ -201,6 +201,44 @@ pub enum EventKind {
         /// What changed.
         change: FieldChange,
     },
+    /// Routing queued the ticket at a group and/or picked its assignee.
+    /// Sets both: `assignee: None` leaves it unassigned in the new group.
+    Routed {
+        /// The group chosen.
+        group: Option<GroupId>,
+        /// The agent chosen, if any.
+        assignee: Option<AgentId>,
+        /// Why (the rule, the strategy and its figures).
+        reason: String,
+    },
+    /// An escalation level fired (or an agent escalated by hand). The
+    /// level's effects are the events recorded just before it.
+    Escalated {
+        /// The level's name (`manual` for a manual escalation).
+        level: String,
+        /// The policy it belongs to (empty for a manual escalation).
+        policy: String,
+        /// The SLA cycle it fired in; a level fires once per cycle.
+        cycle: u32,
+        /// What was done, in words, e.g. `moved to network-l2`.
+        actions: Vec<String>,
+        /// Who was notified.
+        notified: Vec<crate::notify::Recipient>,
+        /// True when an agent escalated by hand.
+        manual: bool,
+        /// Why.
+        reason: String,
+    },
+    /// An agent now watches the ticket.
+    WatcherAdded {
+        /// The watcher.
+        agent: AgentId,
+    },
+    /// The assignee was reminded that the customer is due a progress update.
+    UpdateDue {
+        /// The last public update the reminder counts from.
+        since: DateTime<Utc>,
+    },
     /// An SLA policy was chosen for the ticket (on opening, or again after
     /// a change of a field its selection depends on).
     SlaPolicyApplied {
@@ -271,6 +309,10 @@ impl EventKind {
             EventKind::MergedInto { .. } => "merged_into",
             EventKind::MergedFrom { .. } => "merged_from",
             EventKind::FieldChanged { .. } => "field_changed",
+            EventKind::Routed { .. } => "routed",
+            EventKind::Escalated { .. } => "escalated",
+            EventKind::WatcherAdded { .. } => "watcher_added",
+            EventKind::UpdateDue { .. } => "update_due",
             EventKind::SlaPolicyApplied { .. } => "sla_policy_applied",
             EventKind::SlaWarning { .. } => "sla_warning",
             EventKind::SlaBreached { .. } => "sla_breached",
@@ -327,6 +369,7 @@ impl Ticket {
             assignee: c.assignee,
             group: c.group,
             links: c.links,
+            watchers: BTreeSet::new(),
             created_at: e.at,
             updated_at: e.at,
             version: 1,
@@ -348,15 +391,26 @@ impl Ticket {
                     self.id
                 )));
             }
-            // SLA bookkeeping is derived from the other events; the
-            // snapshot does not carry it.
+            // SLA and escalation records are bookkeeping read from the
+            // timeline; the snapshot does not carry them.
             EventKind::CustomerMessage { .. }
             | EventKind::Reply { .. }
             | EventKind::InternalNote { .. }
+            | EventKind::Escalated { .. }
+            | EventKind::UpdateDue { .. }
             | EventKind::SlaPolicyApplied { .. }
             | EventKind::SlaWarning { .. }
             | EventKind::SlaBreached { .. }
             | EventKind::SlaMet { .. } => {}
+            EventKind::Routed {
+                group, assignee, ..
+            } => {
+                self.group.clone_from(group);
+                self.assignee = *assignee;
+            }
+            EventKind::WatcherAdded { agent } => {
+                self.watchers.insert(*agent);
+            }
             EventKind::StatusChanged { to, .. } => self.status.clone_from(to),
             EventKind::PriorityChanged { to, origin, .. } => {
                 self.priority = *to;

@@ -51,6 +51,9 @@ pub struct Ticket {
     pub group: Option<GroupId>,
     /// Links to other tickets.
     pub links: Vec<Link>,
+    /// Agents who follow the ticket (added by escalation).
+    #[serde(default)]
+    pub watchers: BTreeSet<AgentId>,
     /// When it was opened.
     pub created_at: DateTime<Utc>,
     /// When the last event happened.

@@ -1,0 +1,207 @@
+//! `run_due` against a full scan, on 1,000,000 open tickets in memory of
+//! which 1,000 are due. Run: `cargo bench --bench escalation`.
+//!
+//! - `run_due/1000_due_of_1M`: one `run_due(now, 1000)` that claims the 1,000
+//!   due tickets from the deadline index and fires one level on each (an
+//!   event, a tag, a commit). Fresh due tickets are inserted before each
+//!   iteration, outside the timing.
+//! - `full_scan/1M`: what a worker without the index would at least do: page
+//!   through every ticket and test whether its breach has come (no firing).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{DateTime, Duration, Utc};
+use criterion::Criterion;
+use helpdesk::escalation::EscalationConfig;
+use helpdesk::store::{Commit, TicketFilter, TicketQuery, TicketWrite};
+use helpdesk::ticket::{EventActor, EventKind, TicketCreated};
+use helpdesk::{
+    Channel, CustomerId, EventId, HelpDesk, Impact, InMemoryStore, ManualClock, Priority,
+    PriorityOrigin, Requester, Store, Ticket, TicketEvent, TicketId, TicketRef, Urgency,
+};
+
+const OPEN: usize = 1_000_000;
+const DUE: usize = 1_000;
+const TARGET_H: i64 = 8;
+
+fn ticket(n: u64, at: DateTime<Utc>) -> (Ticket, TicketEvent) {
+    let created = TicketCreated {
+        reference: TicketRef(n),
+        subject: "Printer".into(),
+        description: String::new(),
+        requester: Requester::new(CustomerId::new(), "C"),
+        channel: Channel::Email,
+        category: None,
+        tags: BTreeSet::new(),
+        fields: BTreeMap::new(),
+        impact: Impact::Medium,
+        urgency: Urgency::Medium,
+        priority: Priority::Medium,
+        priority_origin: PriorityOrigin::Matrix {
+            impact: Impact::Medium,
+            urgency: Urgency::Medium,
+        },
+        explanation: String::new(),
+        status: "open".into(),
+        assignee: None,
+        group: None,
+        links: Vec::new(),
+    };
+    let e = TicketEvent {
+        id: EventId::new(),
+        ticket_id: TicketId::new(),
+        seq: 1,
+        at,
+        actor: EventActor::System,
+        kind: EventKind::Created(Box::new(created)),
+    };
+    (Ticket::created(&e).unwrap(), e)
+}
+
+/// Inserts `count` tickets opened at `at`, with their breach as deadline.
+async fn insert(store: &InMemoryStore, first_ref: u64, count: usize, at: DateTime<Utc>) {
+    let due = at + Duration::hours(TARGET_H);
+    let mut batch = Vec::with_capacity(64);
+    for i in 0..count {
+        let (t, e) = ticket(first_ref + i as u64, at);
+        batch.push(TicketWrite {
+            ticket: t,
+            events: vec![e],
+            expected_version: None,
+            next_deadline: Some(due),
+        });
+        if batch.len() == 64 || i + 1 == count {
+            let tickets = std::mem::take(&mut batch);
+            store
+                .commit(Commit {
+                    tickets,
+                    ..Commit::default()
+                })
+                .await
+                .unwrap();
+        }
+    }
+}
+
+struct Setup {
+    rt: tokio::runtime::Runtime,
+    store: Arc<InMemoryStore>,
+    desk: HelpDesk,
+    now: DateTime<Utc>,
+    next_ref: u64,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let now: DateTime<Utc> = "2026-03-10T12:00:00Z".parse().unwrap();
+        let store = Arc::new(InMemoryStore::new());
+        let t0 = Instant::now();
+        // Not yet due: opened an hour ago, breach in 7 hours.
+        rt.block_on(insert(
+            &store,
+            10_000_000,
+            OPEN - DUE,
+            now - Duration::hours(1),
+        ));
+        eprintln!("inserted {} tickets in {:?}", OPEN - DUE, t0.elapsed());
+        let config = EscalationConfig::from_toml(&format!(
+            "[targets.resolution]\nmedium = \"{TARGET_H}h\"\n[[policies]]\nname = \"p\"\n[[policies.levels]]\nname = \"breach\"\n\
+             trigger = {{ kind = \"at_breach\", metric = \"resolution\" }}\nactions = [{{ add_tag = \"breached\" }}]\n"
+        ))
+        .unwrap();
+        let desk = HelpDesk::builder()
+            .store(store.clone())
+            .clock(Arc::new(ManualClock::new(now)))
+            .escalation(config)
+            .build()
+            .unwrap();
+        Setup {
+            rt,
+            store,
+            desk,
+            now,
+            next_ref: 1,
+        }
+    }
+
+    /// Inserts 1,000 breached tickets (untimed), then times one `run_due`.
+    fn run_due_once(&mut self) -> StdDuration {
+        // Opened nine hours ago: breached an hour ago.
+        let at = self.now - Duration::hours(TARGET_H + 1);
+        self.rt
+            .block_on(insert(&self.store, self.next_ref, DUE, at));
+        self.next_ref += DUE as u64;
+        let start = Instant::now();
+        let report = self.rt.block_on(self.desk.run_due(self.now, DUE)).unwrap();
+        let took = start.elapsed();
+        assert_eq!((report.claimed, report.fired), (DUE, DUE));
+        took
+    }
+
+    fn full_scan(&self) -> usize {
+        self.rt.block_on(async {
+            let mut after = None;
+            let mut due = 0usize;
+            loop {
+                let q =
+                    TicketQuery::new(TicketFilter::default(), TicketQuery::MAX_LIMIT).after(after);
+                let page = self.store.list(&q).await.unwrap();
+                due += page
+                    .items
+                    .iter()
+                    .filter(|t| {
+                        t.created_at + Duration::hours(TARGET_H) <= self.now
+                            && !t.tags.contains("breached")
+                    })
+                    .count();
+                match page.next {
+                    Some(n) => after = Some(n),
+                    None => break due,
+                }
+            }
+        })
+    }
+}
+
+fn median(mut v: Vec<StdDuration>) -> StdDuration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let mut setup = Setup::new();
+    let mut c = Criterion::default().configure_from_args();
+    {
+        let mut g = c.benchmark_group("escalation");
+        g.sample_size(20)
+            .measurement_time(StdDuration::from_secs(5));
+        g.bench_function("run_due/1000_due_of_1M", |b| {
+            b.iter_custom(|iters| (0..iters).map(|_| setup.run_due_once()).sum());
+        });
+        g.sample_size(10);
+        g.bench_function("full_scan/1M", |b| b.iter(|| setup.full_scan()));
+        g.finish();
+    }
+    // Minimums are robust to other load on the machine; quote them with the medians.
+    let runs: Vec<StdDuration> = (0..30).map(|_| setup.run_due_once()).collect();
+    let scans: Vec<StdDuration> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(setup.full_scan());
+            t.elapsed()
+        })
+        .collect();
+    let (run_min, scan_min) = (*runs.iter().min().unwrap(), *scans.iter().min().unwrap());
+    let (run_med, scan_med) = (median(runs), median(scans));
+    eprintln!(
+        "summary: run_due(1000 due of 1M) min {run_min:?} median {run_med:?}; full scan min {scan_min:?} median {scan_med:?}; ratio (min) {:.0}x, (median) {:.0}x",
+        scan_min.as_secs_f64() / run_min.as_secs_f64(),
+        scan_med.as_secs_f64() / run_med.as_secs_f64()
+    );
+    c.final_summary();
+}
