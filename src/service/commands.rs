@@ -169,24 +169,10 @@ impl HelpDesk {
                 body: body.to_owned(),
                 channel: channel.clone(),
             })?;
-            if let Some(to) = desk
-                .inner
-                .lifecycle
-                .on_customer_message
-                .get(&d.ticket.status)
-                .cloned()
-            {
-                let from = d.ticket.status.clone();
-                d.record_as(
-                    EventActor::System,
-                    EventKind::StatusChanged {
-                        from,
-                        to,
-                        reason: Some("the customer replied".into()),
-                    },
-                )?;
-            }
-            Ok(())
+            d.auto_move(
+                &desk.inner.lifecycle.on_customer_message,
+                "the customer replied",
+            )
         })
         .await
     }
@@ -243,24 +229,7 @@ impl HelpDesk {
             d.record(EventKind::Reply {
                 body: body.to_owned(),
             })?;
-            if let Some(to) = desk
-                .inner
-                .lifecycle
-                .on_agent_reply
-                .get(&d.ticket.status)
-                .cloned()
-            {
-                let from = d.ticket.status.clone();
-                d.record_as(
-                    EventActor::System,
-                    EventKind::StatusChanged {
-                        from,
-                        to,
-                        reason: Some("an agent replied".into()),
-                    },
-                )?;
-            }
-            Ok(())
+            d.auto_move(&desk.inner.lifecycle.on_agent_reply, "an agent replied")
         })
         .await
     }

@@ -3,12 +3,14 @@
 //! command see its effect, and the snapshot is by construction the fold of
 //! the events.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 
 use crate::error::Result;
 use crate::id::EventId;
 use crate::store::TicketWrite;
-use crate::ticket::{EventActor, EventKind, Ticket, TicketEvent};
+use crate::ticket::{EventActor, EventKind, StatusId, Ticket, TicketEvent};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Draft {
@@ -62,6 +64,27 @@ impl Draft {
         self.ticket.apply(&event)?;
         self.events.push(event);
         Ok(())
+    }
+
+    /// The lifecycle's automatic move from the current status, if `table`
+    /// has one, recorded as the system's with `reason`.
+    pub(crate) fn auto_move(
+        &mut self,
+        table: &BTreeMap<StatusId, StatusId>,
+        reason: &str,
+    ) -> Result<()> {
+        let Some(to) = table.get(&self.ticket.status).cloned() else {
+            return Ok(());
+        };
+        let from = self.ticket.status.clone();
+        self.record_as(
+            EventActor::System,
+            EventKind::StatusChanged {
+                from,
+                to,
+                reason: Some(reason.to_owned()),
+            },
+        )
     }
 
     pub(crate) fn is_changed(&self) -> bool {
