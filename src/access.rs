@@ -10,7 +10,7 @@
 //! | admin | every ticket | every ticket, and configuration |
 //! | system | everything | everything (workers, integrations) |
 //!
-//! A denied command returns [`Error::Forbidden`](crate::Error::Forbidden) and changes nothing.
+//! A denied command returns [`Error::Forbidden`] and changes nothing.
 //!
 //! ```
 //! use helpdesk::{Actor, AgentId, GroupId};
