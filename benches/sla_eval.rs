@@ -2,6 +2,12 @@
 //! with one `between` call measured in the same run as the peer.
 //!
 //! Run: `cargo bench --no-default-features --bench sla_eval`.
+//!
+//! For instruction counts, which machine load cannot disturb, set
+//! `SLA_EVAL_ITERS=N` (and `SLA_EVAL_CASE=office|24x7`, default office): the
+//! binary then runs N evaluations without criterion and exits, so under
+//! `valgrind --tool=callgrind` the difference between two values of N
+//! divided by their difference is the cost of one evaluation.
 
 // criterion_group! generates an undocumented public function.
 #![allow(missing_docs)]
@@ -9,7 +15,7 @@
 use std::hint::black_box;
 
 use chrono::{DateTime, Duration, Utc};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use helpdesk::sla::{SlaConfig, doc_created_event, evaluate};
 use helpdesk::ticket::{EventActor, EventKind, Lifecycle, TicketEvent};
 use helpdesk::{AgentId, CustomerId, EventId, Priority, PriorityOrigin};
@@ -162,6 +168,34 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
+/// Runs `n` evaluations of one case, outside criterion, for callgrind.
+fn fixed_iterations(n: u64, case: &str) {
+    let config = SlaConfig::from_toml(CONFIG).unwrap();
+    let name = match case {
+        "office" => "standard",
+        "24x7" => "always",
+        other => panic!("SLA_EVAL_CASE must be office or 24x7, not {other}"),
+    };
+    let selected = config.get(name).unwrap();
+    let lifecycle = Lifecycle::default();
+    let events = history();
+    let now = events.last().unwrap().at + Duration::hours(1);
+    // The same warm-up as the criterion run, so N = 0 includes it.
+    evaluate(selected.policy, selected.calendar, &lifecycle, &events, now).unwrap();
+    for _ in 0..n {
+        black_box(
+            evaluate(
+                selected.policy,
+                selected.calendar,
+                black_box(&lifecycle),
+                black_box(&events),
+                black_box(now),
+            )
+            .unwrap(),
+        );
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
@@ -170,4 +204,14 @@ criterion_group! {
         .sample_size(30);
     targets = bench
 }
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(n) = std::env::var("SLA_EVAL_ITERS") {
+        let n = n.parse().expect("SLA_EVAL_ITERS must be a count");
+        let case = std::env::var("SLA_EVAL_CASE").unwrap_or_else(|_| "office".into());
+        fixed_iterations(n, &case);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

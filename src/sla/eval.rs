@@ -7,7 +7,7 @@
 //! due is `add(created, B)`. So the calendar is asked at most once per event
 //! whatever the number of metrics, and nothing is allocated per event.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 
 use super::{
     CycleOutcome, Metric, MetricPolicy, MetricState, MetricStatus, Reopen, SlaPolicy, SlaStatus,
@@ -78,15 +78,18 @@ pub fn evaluate(
     let mut clk = BizClock::new(calendar, always_open, first.at);
     let mps: [Option<&MetricPolicy>; 4] = Metric::ALL.map(|m| policy.metric(m));
     let mut priority = created.priority;
-    let mut status: &StatusId = &created.status;
-    let mut cat = lifecycle.category(status);
+    let mut ctx = Ctx {
+        mps,
+        lims: [None; 4],
+    };
+    ctx.lims = ctx.limits(priority);
+    let mut statuses = StatusTable::new(lifecycle);
+    let mut st = statuses.info(&ctx, &created.status);
     let mut tracks = [Track::default(); 4];
     let mut replied = false;
-    let ctx = Ctx { mps };
     for m in [Metric::FirstResponse, Metric::Resolution] {
         if ctx.measured(m) {
-            let r = ctx.runs(m, status, cat);
-            tracks[m.index()].start(0, first.at, r);
+            tracks[m.index()].start(0, first.at, st.runs(m));
         }
     }
     for e in rest {
@@ -97,13 +100,12 @@ pub fn evaluate(
                 for i in [FR, NR, PU] {
                     let tr = &mut tracks[i];
                     if tr.phase == Phase::Open {
-                        ctx.check(tr, i, priority, b, at, &clk)?;
-                        tr.complete(b, at, ctx.target(i, priority));
+                        tr.check(ctx.lims[i], b, at, &clk)?;
+                        tr.complete(b, at, ctx.target(i));
                     }
                 }
-                if ctx.mps[PU].is_some() && cat != Some(StatusCategory::Done) {
-                    let r = ctx.runs(Metric::PeriodicUpdate, status, cat);
-                    tracks[PU].start(b, at, r);
+                if ctx.mps[PU].is_some() && st.cat != Some(StatusCategory::Done) {
+                    tracks[PU].start(b, at, st.runs(Metric::PeriodicUpdate));
                 }
                 replied = true;
             }
@@ -111,15 +113,13 @@ pub fn evaluate(
                 if replied && ctx.mps[NR].is_some() && tracks[NR].phase != Phase::Open =>
             {
                 let b = clk.b(at)?;
-                let r = ctx.runs(Metric::NextResponse, status, cat);
-                tracks[NR].start(b, at, r);
+                tracks[NR].start(b, at, st.runs(Metric::NextResponse));
             }
             EventKind::StatusChanged { to, .. } => {
-                let new_cat = lifecycle.category(to);
-                let was_done = cat == Some(StatusCategory::Done);
-                let now_done = new_cat == Some(StatusCategory::Done);
-                status = to;
-                cat = new_cat;
+                let new = statuses.info(&ctx, to);
+                let was_done = st.cat == Some(StatusCategory::Done);
+                let now_done = new.cat == Some(StatusCategory::Done);
+                st = new;
                 if !tracks.iter().any(|t| t.phase != Phase::Idle) && ctx.mps[PU].is_none() {
                     continue;
                 }
@@ -127,8 +127,8 @@ pub fn evaluate(
                 if now_done && !was_done {
                     for (i, tr) in tracks.iter_mut().enumerate() {
                         if tr.phase == Phase::Open {
-                            ctx.check(tr, i, priority, b, at, &clk)?;
-                            let t = ctx.target(i, priority);
+                            tr.check(ctx.lims[i], b, at, &clk)?;
+                            let t = ctx.target(i);
                             if i == RES {
                                 tr.complete(b, at, t);
                             } else {
@@ -139,24 +139,23 @@ pub fn evaluate(
                 } else if was_done && !now_done {
                     let res = &mut tracks[RES];
                     if ctx.mps[RES].is_some() && res.phase != Phase::Open {
-                        let r = ctx.runs(Metric::Resolution, status, cat);
+                        let r = st.runs(Metric::Resolution);
                         match (policy.reopen, res.phase) {
                             (Reopen::Continue, Phase::Completed) => res.resume(b, at, r),
                             _ => res.start(b, at, r),
                         }
                     }
                     if replied && ctx.mps[PU].is_some() && tracks[PU].phase != Phase::Open {
-                        let r = ctx.runs(Metric::PeriodicUpdate, status, cat);
-                        tracks[PU].start(b, at, r);
+                        tracks[PU].start(b, at, st.runs(Metric::PeriodicUpdate));
                     }
                 }
                 for (i, tr) in tracks.iter_mut().enumerate() {
                     if tr.phase != Phase::Open {
                         continue;
                     }
-                    let r = ctx.runs(Metric::ALL[i], status, cat);
+                    let r = st.runs(Metric::ALL[i]);
                     if tr.running && !r {
-                        ctx.check(tr, i, priority, b, at, &clk)?;
+                        tr.check(ctx.lims[i], b, at, &clk)?;
                     }
                     tr.set_running(r, b, at);
                 }
@@ -165,19 +164,21 @@ pub fn evaluate(
                 if *to == priority {
                     continue;
                 }
+                let new = ctx.limits(*to);
                 if tracks.iter().any(|t| t.phase == Phase::Open) {
                     let b = clk.b(at)?;
                     for (i, tr) in tracks.iter_mut().enumerate() {
                         if tr.phase == Phase::Open {
                             // Close the old target's account up to the change, then
                             // measure the carried-over time against the new one.
-                            ctx.check(tr, i, priority, b, at, &clk)?;
+                            tr.check(ctx.lims[i], b, at, &clk)?;
                             tr.split(b, at);
-                            ctx.check(tr, i, *to, b, at, &clk)?;
+                            tr.check(new[i], b, at, &clk)?;
                         }
                     }
                 }
                 priority = *to;
+                ctx.lims = new;
             }
             _ => {}
         }
@@ -188,7 +189,7 @@ pub fn evaluate(
     let mut metrics = [MetricStatus::empty(Metric::FirstResponse); 4];
     for (i, tr) in tracks.iter_mut().enumerate() {
         let m = Metric::ALL[i];
-        let current = ctx.target(i, priority);
+        let current = ctx.target(i);
         let mut s = MetricStatus::empty(m);
         s.previous = tr.previous;
         s.cycle = tr.cycle;
@@ -201,7 +202,7 @@ pub fn evaluate(
         let target = match tr.phase {
             Phase::Idle => current,
             Phase::Open => {
-                ctx.check(tr, i, priority, b_now, now, &clk)?;
+                tr.check(ctx.lims[i], b_now, now, &clk)?;
                 s.warn_at = tr.warn_at;
                 s.breached_at = tr.breached_at;
                 current
@@ -217,7 +218,8 @@ pub fn evaluate(
                 if tr.running {
                     let due = tr.at_elapsed(t, &clk)?;
                     s.due = Some(due);
-                    let w = ctx.warn_after(i, t);
+                    // An open cycle with a target has its limits in force.
+                    let w = ctx.lims[i].map_or(t, |(_, w)| w);
                     let next = if tr.warn_at.is_none() {
                         let warn = tr.at_elapsed(w, &clk)?;
                         s.warn_at = Some(warn);
@@ -260,6 +262,13 @@ struct BizClock<'a> {
     cal: &'a BusinessCalendar,
     always_open: bool,
     t0: DateTime<Utc>,
+    /// `t0` in whole seconds, kept to spare a date conversion per event.
+    t0_s: i64,
+    /// The UTC day of the last instant converted to seconds, and its
+    /// midnight in seconds: events cluster within days, and the day number
+    /// is the costly part of the conversion.
+    day: NaiveDate,
+    day_s: i64,
     last_t: DateTime<Utc>,
     /// `last_t` in whole seconds, truncated as the calendar does.
     last_s: i64,
@@ -275,6 +284,9 @@ impl<'a> BizClock<'a> {
             cal,
             always_open,
             t0,
+            t0_s: t0.timestamp(),
+            day: t0.date_naive(),
+            day_s: t0.timestamp() - i64::from(t0.time().num_seconds_from_midnight()),
             last_t: t0,
             last_s: t0.timestamp(),
             last_b: 0,
@@ -282,23 +294,47 @@ impl<'a> BizClock<'a> {
         }
     }
 
+    // Inlined: called for most events, and the call with its `Result`
+    // return cost about as much as the fast paths themselves.
+    #[inline]
     fn b(&mut self, t: DateTime<Utc>) -> Result<i64, CalendarError> {
         if t == self.last_t {
             return Ok(self.last_b);
         }
-        let s = t.timestamp();
+        let s = self.seconds(t);
         if self.always_open {
-            self.last_b = s - self.t0.timestamp();
+            self.last_b = s - self.t0_s;
         } else if let Some((open, _)) = self.window.filter(|&(_, c)| s >= self.last_s && s < c) {
             self.last_b += (s - open.max(self.last_s)).max(0);
         } else {
-            // `between` is additive, so summing steps equals between(t0, t).
-            self.last_b += self.cal.between(self.last_t, t)?.num_seconds();
-            self.window = self.stretch_after(t);
+            self.last_b += self.step(t)?;
         }
         self.last_t = t;
         self.last_s = s;
         Ok(self.last_b)
+    }
+
+    /// `t.timestamp()`, from the remembered midnight when `t` is on its day.
+    #[inline]
+    fn seconds(&mut self, t: DateTime<Utc>) -> i64 {
+        let n = t.naive_utc();
+        let of_day = i64::from(n.time().num_seconds_from_midnight());
+        if n.date() != self.day {
+            self.day = n.date();
+            self.day_s = t.timestamp() - of_day;
+        }
+        self.day_s + of_day
+    }
+
+    /// Business time from `last_t` to `t` by asking the calendar, which
+    /// also moves the remembered stretch; kept out of line so that `b`'s
+    /// fast paths stay small enough to inline.
+    #[inline(never)]
+    fn step(&mut self, t: DateTime<Utc>) -> Result<i64, CalendarError> {
+        // `between` is additive, so summing steps equals between(t0, t).
+        let d = self.cal.between(self.last_t, t)?.num_seconds();
+        self.window = self.stretch_after(t);
+        Ok(d)
     }
 
     /// The open stretch at or after `t`; `None` when the calendar cannot say
@@ -319,7 +355,7 @@ impl<'a> BizClock<'a> {
     /// The earliest instant at which `b` business seconds since creation are used up.
     fn instant(&self, b: i64) -> Result<DateTime<Utc>, CalendarError> {
         if self.always_open {
-            if let Some(t) = DateTime::from_timestamp(self.t0.timestamp() + b.max(0), 0) {
+            if let Some(t) = DateTime::from_timestamp(self.t0_s + b.max(0), 0) {
                 return Ok(t);
             }
         }
@@ -329,6 +365,9 @@ impl<'a> BizClock<'a> {
 
 struct Ctx<'a> {
     mps: [Option<&'a MetricPolicy>; 4],
+    /// Per metric, `(target, warn_after)` in seconds at the current
+    /// priority: resolved once per priority rather than at every check.
+    lims: [Option<(i64, i64)>; 4],
 }
 
 impl Ctx<'_> {
@@ -341,40 +380,73 @@ impl Ctx<'_> {
             && self.mps[m.index()].is_some_and(|mp| !mp.pauses(m, s, cat))
     }
 
-    fn target(&self, i: usize, p: Priority) -> Option<i64> {
-        self.mps[i]
-            .and_then(|mp| mp.target_for(p))
-            .map(super::SlaDuration::as_secs)
+    fn limits(&self, p: Priority) -> [Option<(i64, i64)>; 4] {
+        self.mps.map(|mp| {
+            mp.and_then(|mp| {
+                let t = mp.target_for(p)?.as_secs();
+                Some((t, mp.warn_after(t)))
+            })
+        })
     }
 
-    fn warn_after(&self, i: usize, t: i64) -> i64 {
-        self.mps[i].map_or(t, |mp| mp.warn_after(t))
+    /// The target of metric `i` at the current priority.
+    fn target(&self, i: usize) -> Option<i64> {
+        self.lims[i].map(|(t, _)| t)
+    }
+}
+
+/// What a status means to the metrics: its category and which metrics'
+/// clocks run in it.
+#[derive(Debug, Clone, Copy)]
+struct StatusInfo {
+    cat: Option<StatusCategory>,
+    /// Bit `i` set when metric `i` runs.
+    runs: u8,
+}
+
+impl StatusInfo {
+    fn runs(self, m: Metric) -> bool {
+        self.runs & (1 << m.index()) != 0
+    }
+}
+
+/// Lifecycle statuses resolved to [`StatusInfo`] on first sight, so a
+/// ticket moving back and forth between a few statuses pays the pause-list
+/// lookups once per status rather than once per change and metric.
+struct StatusTable<'a> {
+    lifecycle: &'a Lifecycle,
+    /// By index in `lifecycle.statuses`; lifecycles are small, and statuses
+    /// beyond the table are simply resolved every time.
+    memo: [Option<StatusInfo>; 8],
+}
+
+impl<'a> StatusTable<'a> {
+    fn new(lifecycle: &'a Lifecycle) -> Self {
+        StatusTable {
+            lifecycle,
+            memo: [None; 8],
+        }
     }
 
-    #[allow(clippy::many_single_char_names)] // the letters of the module docs: b(t), target t, warning w
-    /// Records the instants at which the cycle reached its warning threshold
-    /// and its target, if it has by `b` (business time at `at`).
-    fn check(
-        &self,
-        tr: &mut Track,
-        i: usize,
-        p: Priority,
-        b: i64,
-        at: DateTime<Utc>,
-        clk: &BizClock<'_>,
-    ) -> Result<(), CalendarError> {
-        let Some(t) = self.target(i, p) else {
-            return Ok(());
-        };
-        let e = tr.elapsed(b);
-        let w = self.warn_after(i, t);
-        if tr.warn_at.is_none() && e >= w {
-            tr.warn_at = Some(tr.crossing(w, at, clk)?);
+    fn info(&mut self, ctx: &Ctx<'_>, id: &StatusId) -> StatusInfo {
+        let found = self.lifecycle.statuses.iter().position(|d| d.id == *id);
+        if let Some(k) = found {
+            if let Some(Some(info)) = self.memo.get(k) {
+                return *info;
+            }
         }
-        if tr.breached_at.is_none() && e >= t {
-            tr.breached_at = Some(tr.crossing(t, at, clk)?);
+        let cat = found.map(|k| self.lifecycle.statuses[k].category);
+        let mut runs = 0;
+        for m in Metric::ALL {
+            if ctx.runs(m, id, cat) {
+                runs |= 1 << m.index();
+            }
         }
-        Ok(())
+        let info = StatusInfo { cat, runs };
+        if let Some(slot) = found.and_then(|k| self.memo.get_mut(k)) {
+            *slot = Some(info);
+        }
+        info
     }
 }
 
@@ -431,6 +503,31 @@ impl Default for Track {
 }
 
 impl Track {
+    #[allow(clippy::many_single_char_names)] // the letters of the module docs: b(t), target t, warning w
+    /// Records the instants at which the cycle reached its warning threshold
+    /// and its target `lim` (`(target, warn_after)`), if it has by `b`
+    /// (business time at `at`).
+    #[inline]
+    fn check(
+        &mut self,
+        lim: Option<(i64, i64)>,
+        b: i64,
+        at: DateTime<Utc>,
+        clk: &BizClock<'_>,
+    ) -> Result<(), CalendarError> {
+        let Some((t, w)) = lim else {
+            return Ok(());
+        };
+        let e = self.elapsed(b);
+        if self.warn_at.is_none() && e >= w {
+            self.warn_at = Some(self.crossing(w, at, clk)?);
+        }
+        if self.breached_at.is_none() && e >= t {
+            self.breached_at = Some(self.crossing(t, at, clk)?);
+        }
+        Ok(())
+    }
+
     fn elapsed(&self, b: i64) -> i64 {
         if self.phase == Phase::Open && self.running {
             self.base + (b - self.seg_b)
@@ -473,17 +570,21 @@ impl Track {
         if matches!(self.phase, Phase::Completed | Phase::Cancelled) {
             self.previous = Some(self.outcome());
         }
-        *self = Track {
-            cycle: self.cycle + 1,
-            phase: Phase::Open,
-            running,
-            seg_b: b,
-            seg_t: at,
-            pause_b: b,
-            started_at: Some(at),
-            previous: self.previous,
-            ..Track::default()
-        };
+        // Field by field rather than a fresh `Track`: this runs at every
+        // reply and the whole-struct copy showed up in profiles.
+        self.cycle += 1;
+        self.phase = Phase::Open;
+        self.running = running;
+        self.seg_b = b;
+        self.seg_t = at;
+        self.base = 0;
+        self.pause_b = b;
+        self.paused = 0;
+        self.started_at = Some(at);
+        self.completed_at = None;
+        self.target = None;
+        self.warn_at = None;
+        self.breached_at = None;
     }
 
     fn set_running(&mut self, running: bool, b: i64, at: DateTime<Utc>) {
