@@ -399,6 +399,25 @@ impl BusinessCalendar {
     pub fn next_close(&self, t: DateTime<Utc>) -> Result<DateTime<Utc>, CalendarError> {
         instant(self.inner.engine.next_close(secs(t))?)
     }
+
+    /// The open stretch `[open, close)` at or after `t`, in UTC seconds: what
+    /// [`next_open`](Self::next_open) and then [`next_close`](Self::next_close)
+    /// answer, without building `DateTime`s in between, for the SLA clock,
+    /// which asks once per stretch it crosses. `close` is `i64::MAX` for a
+    /// stretch that lasts past the supported range.
+    pub(crate) fn stretch_from(&self, t: DateTime<Utc>) -> Result<(i64, i64), CalendarError> {
+        let engine = &self.inner.engine;
+        let open = engine.next_open(secs(t))?;
+        let at = table::At {
+            secs: open,
+            year: table::year_index(open),
+        };
+        match engine.next_close(at) {
+            Ok(close) => Ok((open, close)),
+            Err(CalendarError::NeverCloses) => Ok((open, i64::MAX)),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 /// Builds a [`BusinessCalendar`] in code; see [`BusinessCalendar::builder`].

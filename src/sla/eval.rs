@@ -340,15 +340,11 @@ impl<'a> BizClock<'a> {
     /// The open stretch at or after `t`; `None` when the calendar cannot say
     /// (the slow path is then taken next time).
     fn stretch_after(&self, t: DateTime<Utc>) -> Option<(i64, i64)> {
-        match self.cal.next_open(t) {
-            Ok(open) => match self.cal.next_close(open) {
-                Ok(close) if close > open => Some((open.timestamp(), close.timestamp())),
-                Err(CalendarError::NeverCloses) => Some((open.timestamp(), i64::MAX)),
-                _ => None,
-            },
+        match self.cal.stretch_from(t) {
+            Ok((open, close)) if close > open => Some((open, close)),
             // Closed for good: business time stays where it is.
             Err(CalendarError::NeverOpen) => Some((i64::MAX, i64::MAX)),
-            Err(_) => None,
+            _ => None,
         }
     }
 
