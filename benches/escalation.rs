@@ -7,6 +7,12 @@
 //!   iteration, outside the timing.
 //! - `full_scan/1M`: what a worker without the index would at least do: page
 //!   through every ticket and test whether its breach has come (no firing).
+//!
+//! For profiling (`valgrind --tool=callgrind`, whose instruction counts other
+//! load on the machine cannot disturb): `ESCALATION_BENCH_TICKETS=100000`
+//! holds fewer open tickets (the cost of `run_due` must not depend on it),
+//! and `ESCALATION_BENCH_ITERS=n` skips criterion and runs `run_due` exactly
+//! `n` times after the setup.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -19,7 +25,7 @@ use helpdesk::store::{Commit, TicketFilter, TicketQuery, TicketWrite};
 use helpdesk::ticket::{EventActor, EventKind, TicketCreated};
 use helpdesk::{
     Channel, CustomerId, EventId, HelpDesk, Impact, InMemoryStore, ManualClock, Priority,
-    PriorityOrigin, Requester, Store, Ticket, TicketEvent, TicketId, TicketRef, Urgency,
+    PriorityOrigin, Requester, RunReport, Store, Ticket, TicketEvent, TicketId, TicketRef, Urgency,
 };
 
 const OPEN: usize = 1_000_000;
@@ -94,7 +100,7 @@ struct Setup {
 }
 
 impl Setup {
-    fn new() -> Self {
+    fn new(open: usize) -> Self {
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
@@ -105,10 +111,10 @@ impl Setup {
         rt.block_on(insert(
             &store,
             10_000_000,
-            OPEN - DUE,
+            open - DUE,
             now - Duration::hours(1),
         ));
-        eprintln!("inserted {} tickets in {:?}", OPEN - DUE, t0.elapsed());
+        eprintln!("inserted {} tickets in {:?}", open - DUE, t0.elapsed());
         let config = EscalationConfig::from_toml(&format!(
             "[targets.resolution]\nmedium = \"{TARGET_H}h\"\n[[policies]]\nname = \"p\"\n[[policies.levels]]\nname = \"breach\"\n\
              trigger = {{ kind = \"at_breach\", metric = \"resolution\" }}\nactions = [{{ add_tag = \"breached\" }}]\n"
@@ -137,10 +143,17 @@ impl Setup {
             .block_on(insert(&self.store, self.next_ref, DUE, at));
         self.next_ref += DUE as u64;
         let start = Instant::now();
-        let report = self.rt.block_on(self.desk.run_due(self.now, DUE)).unwrap();
+        let report = self.timed_run_due();
         let took = start.elapsed();
         assert_eq!((report.claimed, report.fired), (DUE, DUE));
         took
+    }
+
+    /// Out of line so that a profiler can count exactly the timed part:
+    /// `valgrind --tool=callgrind --toggle-collect='*timed_run_due*'`.
+    #[inline(never)]
+    fn timed_run_due(&self) -> RunReport {
+        self.rt.block_on(self.desk.run_due(self.now, DUE)).unwrap()
     }
 
     fn full_scan(&self) -> usize {
@@ -173,8 +186,20 @@ fn median(mut v: Vec<StdDuration>) -> StdDuration {
     v[v.len() / 2]
 }
 
+fn env_usize(name: &str) -> Option<usize> {
+    std::env::var(name).ok().map(|v| {
+        v.parse()
+            .unwrap_or_else(|_| panic!("{name} must be a number, not {v:?}"))
+    })
+}
+
 fn main() {
-    let mut setup = Setup::new();
+    let mut setup = Setup::new(env_usize("ESCALATION_BENCH_TICKETS").unwrap_or(OPEN));
+    if let Some(iters) = env_usize("ESCALATION_BENCH_ITERS") {
+        let took: Vec<StdDuration> = (0..iters).map(|_| setup.run_due_once()).collect();
+        eprintln!("{iters} fixed run_due iterations: {took:?}");
+        return;
+    }
     let mut c = Criterion::default().configure_from_args();
     {
         let mut g = c.benchmark_group("escalation");

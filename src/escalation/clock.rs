@@ -124,8 +124,12 @@ impl EscalationPolicy {
             let Some(clock) = clocks.iter().find(|c| c.metric == level.trigger.metric()) else {
                 continue;
             };
+            // A scan, not `contains`: the key would need a cloned name per
+            // level, and a cycle holds only the few levels that fired.
             if clock.met
-                || fired.contains(&(clock.cycle, level.name.clone()))
+                || fired
+                    .iter()
+                    .any(|(c, n)| *c == clock.cycle && *n == level.name)
                 || !level.when.matches(ticket)
             {
                 continue;

@@ -19,6 +19,11 @@ pub(crate) struct Draft {
     pub(crate) events: Vec<TicketEvent>,
     pub(crate) at: DateTime<Utc>,
     pub(crate) actor: EventActor,
+    /// The escalation deadline `run_due` planned for the ticket at this
+    /// version, so the commit's derive step need not plan it again (see
+    /// `due.rs`). Keyed by the version: any event recorded since (an SLA
+    /// event in derive, say) makes it stale.
+    pub(crate) escalation_next: Option<(u64, Option<DateTime<Utc>>)>,
 }
 
 impl Draft {
@@ -31,6 +36,7 @@ impl Draft {
             events: Vec::new(),
             at,
             actor,
+            escalation_next: None,
         }
     }
 
@@ -43,6 +49,7 @@ impl Draft {
             at: created.at,
             actor: created.actor,
             events: vec![created],
+            escalation_next: None,
         }
     }
 

@@ -129,6 +129,7 @@ impl HelpDesk {
             // actions (a raised priority, a new group) may change the rest.
             for _ in 0..=max_steps {
                 let Some(work) = self.work(&d.ticket, &events, &d.events, now)? else {
+                    d.escalation_next = Some((d.ticket.version, None));
                     break;
                 };
                 let due = work.planned.first().filter(|p| p.fire_at <= now).cloned();
@@ -139,6 +140,10 @@ impl HelpDesk {
                     fired += 1;
                     continue;
                 }
+                // This last plan is the one derive would make for the commit
+                // (same events, same instant); a reminder recorded below
+                // moves the version on and so discards it.
+                d.escalation_next = Some((d.ticket.version, work.next()));
                 if let Some((since, _)) = work.update.filter(|u| u.1 <= now) {
                     d.record(EventKind::UpdateDue { since })?;
                     reminders += 1;
@@ -252,6 +257,11 @@ impl HelpDesk {
     pub(super) async fn escalation_deadline(&self, d: &Draft) -> Result<Option<DateTime<Utc>>> {
         if self.inner.escalation.is_none() {
             return Ok(None);
+        }
+        if let Some((version, next)) = d.escalation_next {
+            if version == d.ticket.version {
+                return Ok(next);
+            }
         }
         let stored = match d.base_version {
             Some(v) => {
