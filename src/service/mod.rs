@@ -39,7 +39,7 @@ pub use due::RunReport;
 pub use outbox::{DispatchReport, RetryPolicy};
 
 /// How many times a command is re-run after losing a race to another writer.
-const CONFLICT_RETRIES: usize = 8;
+const CONFLICT_RETRIES: usize = 32;
 
 /// The help desk. Cheap to clone (an `Arc` inside); share it across tasks.
 ///
@@ -189,17 +189,41 @@ impl HelpDesk {
         let mut attempt = 0;
         loop {
             match command().await {
-                Err(e) if e.is_conflict() && attempt < CONFLICT_RETRIES => attempt += 1,
+                Err(e) if e.is_conflict() && attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    // Writers racing on one ticket tend to run in lockstep,
+                    // the same one losing every time; letting other tasks run
+                    // first breaks the step.
+                    YieldNow(false).await;
+                }
                 other => return other,
             }
         }
     }
-
     /// [`commit`](Self::commit) for one draft.
     async fn commit_one(&self, draft: Draft) -> Result<Ticket> {
         let mut tickets = self.commit(vec![draft]).await?;
         tickets
             .pop()
             .ok_or_else(|| Error::store_msg("commit returned no snapshot"))
+    }
+}
+
+/// Returns `Pending` once (after asking to be polled again), so the executor
+/// runs other ready tasks first; works on any async runtime.
+struct YieldNow(bool);
+
+impl Future for YieldNow {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
     }
 }
