@@ -14,7 +14,7 @@
 
 use std::sync::Mutex;
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 /// A source of the current instant.
 pub trait Clock: Send + Sync + std::fmt::Debug {
@@ -30,8 +30,9 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
         let now = Utc::now();
-        // Truncation to a whole microsecond cannot overflow for any real "now".
-        now.duration_trunc(Duration::microseconds(1)).unwrap_or(now)
+        // Whole microseconds through the integer form: cheaper than
+        // `duration_trunc`, and exact for any real "now".
+        DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
     }
 }
 

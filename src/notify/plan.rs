@@ -21,7 +21,8 @@ pub(crate) fn plan(
     event: &TicketEvent,
     ctx: PlanContext<'_>,
 ) -> Vec<Notification> {
-    let requester = Recipient::Requester {
+    // Built only for the events that notify the requester.
+    let requester = || Recipient::Requester {
         id: ticket.requester.id,
         email: ticket.requester.email.clone(),
     };
@@ -47,7 +48,7 @@ pub(crate) fn plan(
                 .unwrap_or_default();
             // Acknowledge to the requester even when an agent opened it for them (phone, walk-in).
             push(
-                requester.clone(),
+                requester(),
                 kind,
                 format!("[{r}] {subj}"),
                 format!("{intro}. Its reference is {r}; please quote it in any reply.{promise}"),
@@ -86,7 +87,7 @@ pub(crate) fn plan(
         }
         EventKind::Reply { body } => {
             push(
-                requester,
+                requester(),
                 NotificationKind::AgentReplied,
                 format!("[{r}] {subj}"),
                 body.clone(),
@@ -117,7 +118,7 @@ pub(crate) fn plan(
                     .def(to)
                     .map_or(to.as_str(), |d| d.label.as_str());
                 push(
-                    requester,
+                    requester(),
                     NotificationKind::StatusChanged,
                     format!("[{r}] Status: {label}"),
                     format!("Your ticket {r} \"{subj}\" is now {label}."),
@@ -142,7 +143,7 @@ pub(crate) fn plan(
         }
         EventKind::MergedInto { .. } => {
             push(
-                requester,
+                requester(),
                 NotificationKind::Merged,
                 format!("[{r}] Merged: {subj}"),
                 format!(
