@@ -36,7 +36,7 @@ fn ticket(n: u64, at: DateTime<Utc>) -> (Ticket, TicketEvent) {
     let created = TicketCreated {
         reference: TicketRef(n),
         subject: "Printer".into(),
-        description: String::new(),
+        description: "".into(),
         requester: Requester::new(CustomerId::new(), "C"),
         channel: Channel::Email,
         category: None,

@@ -564,7 +564,7 @@ pub(crate) fn test_ticket(subject: &str, category: Option<&str>) -> crate::Ticke
     let created = TicketCreated {
         reference: TicketRef(1),
         subject: subject.into(),
-        description: String::new(),
+        description: "".into(),
         requester: Requester::new(CustomerId::new(), "C"),
         channel: Channel::Email,
         category: category.map(str::to_owned),

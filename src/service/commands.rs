@@ -80,7 +80,7 @@ impl HelpDesk {
         let created = TicketCreated {
             reference,
             subject: new.subject,
-            description: new.description,
+            description: new.description.into(),
             requester: new.requester,
             channel: new.channel,
             category: new.category,

@@ -70,7 +70,7 @@ pub fn created_for(
         kind: EventKind::Created(Box::new(TicketCreated {
             reference,
             subject: subject.to_owned(),
-            description: format!("Description of {subject}\nwith a second line."),
+            description: format!("Description of {subject}\nwith a second line.").into(),
             requester: Requester::new(requester, "Ada Lovelace").email("ada@example.com"),
             channel: Channel::Email,
             category: Some("network/vpn".into()),
@@ -751,7 +751,7 @@ pub async fn text_round_trips(store: &dyn Store) {
     let mut ids = Vec::new();
     for s in subjects {
         let (mut t, e) = created(store.next_reference().await.unwrap(), s);
-        t.description = format!("{s}\n\ttabs, \u{202e}override\u{202c} and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢");
+        t.description = format!("{s}\n\ttabs, \u{202e}override\u{202c} and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢").into();
         let n = notification(&t, s, t0());
         store
             .insert(t.clone(), vec![e], vec![n.clone()])

@@ -1,5 +1,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -60,7 +61,7 @@ impl fmt::Display for EventActor {
 pub struct TicketCreated {
     pub reference: TicketRef,
     pub subject: String,
-    pub description: String,
+    pub description: Arc<str>,
     pub requester: Requester,
     pub channel: Channel,
     pub category: Option<String>,

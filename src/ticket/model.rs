@@ -1,5 +1,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -23,8 +24,9 @@ pub struct Ticket {
     pub reference: TicketRef,
     /// One-line summary.
     pub subject: String,
-    /// The original description of the problem.
-    pub description: String,
+    /// The original description of the problem. Shared (`Arc<str>`): it can
+    /// be up to 1 MiB, and snapshots are cloned on every command.
+    pub description: Arc<str>,
     /// Who asked.
     pub requester: Requester,
     /// Where the ticket came from.
