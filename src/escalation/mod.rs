@@ -54,7 +54,6 @@
 //! ```
 
 mod clock;
-mod duration;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -62,6 +61,7 @@ use std::sync::OnceLock;
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
+use crate::BusinessDuration;
 use crate::calendar::BusinessCalendar;
 use crate::condition::Condition;
 use crate::error::{ConfigError, Result};
@@ -70,7 +70,6 @@ use crate::priority::Priority;
 use crate::routing::RoutingConfig;
 
 pub use clock::{History, MetricClock, PlannedLevel, Span};
-pub use duration::BusinessDuration;
 
 /// A clock that escalation triggers watch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -145,9 +144,9 @@ impl Trigger {
             Trigger::Percent { percent, .. } => {
                 Duration::seconds(target.num_seconds() * i64::from(percent) / 100)
             }
-            Trigger::BeforeDue { offset, .. } => target - offset.get(),
+            Trigger::BeforeDue { offset, .. } => target - offset.as_duration(),
             Trigger::AtBreach { .. } => target,
-            Trigger::AfterBreach { offset, .. } => target + offset.get(),
+            Trigger::AfterBreach { offset, .. } => target + offset.as_duration(),
         };
         t.max(Duration::zero())
     }
@@ -291,7 +290,7 @@ impl PriorityTargets {
             Priority::Medium => self.medium,
             Priority::Low => self.low,
         }
-        .map(BusinessDuration::get)
+        .map(BusinessDuration::as_duration)
     }
 }
 
@@ -419,7 +418,7 @@ impl EscalationConfig {
                 }
             }
             if let Some(u) = p.update_every {
-                if u.get() <= Duration::zero() {
+                if u.as_duration() <= Duration::zero() {
                     return Err(err(
                         format!("{path}.update_every"),
                         &u.to_string(),

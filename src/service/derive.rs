@@ -236,7 +236,7 @@ fn promise(status: &SlaStatus, selected: Selected<'_>) -> Option<String> {
         (_, 0) => plural(secs / 60, &format!("{business}minute")),
         _ => format!(
             "{} of {business}time",
-            crate::sla::SlaDuration::from_secs(secs)
+            crate::BusinessDuration::from_secs(secs)
         ),
     };
     Some(format!(

@@ -242,7 +242,7 @@ impl HelpDesk {
         let planned = policy.plan(ticket, &clocks, &history.fired, &calendar)?;
         let update = match policy.update_every {
             Some(every) if ticket.assignee.is_some() || ticket.group.is_some() => {
-                history.update_due(&calendar, every.get())?
+                history.update_due(&calendar, every.as_duration())?
             }
             _ => None,
         };

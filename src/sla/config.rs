@@ -7,7 +7,8 @@ use chrono::Duration;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{Metric, SlaDuration};
+use super::Metric;
+use crate::BusinessDuration;
 use crate::calendar::BusinessCalendar;
 use crate::condition::Condition;
 use crate::error::{ConfigError, Result};
@@ -131,11 +132,12 @@ impl SlaConfig {
     /// A configuration built in code.
     ///
     /// ```
-    /// use helpdesk::sla::{CalendarRef, MetricPolicy, SlaConfig, SlaDuration, SlaPolicy};
+    /// use helpdesk::BusinessDuration;
+    /// use helpdesk::sla::{CalendarRef, MetricPolicy, SlaConfig, SlaPolicy};
     /// use helpdesk::BusinessCalendar;
     /// let policy = SlaPolicy::new("standard")
     ///     .calendar(CalendarRef::Named("office".into()))
-    ///     .first_response(MetricPolicy::new(SlaDuration::hours(4)));
+    ///     .first_response(MetricPolicy::new(BusinessDuration::hours(4)));
     /// let config = SlaConfig::new(
     ///     [("office".to_owned(), BusinessCalendar::always_open())],
     ///     vec![policy],
@@ -370,7 +372,7 @@ impl SlaPolicy {
     pub fn target(&self, m: Metric, p: Priority) -> Option<Duration> {
         self.metric(m)
             .and_then(|mp| mp.target_for(p))
-            .map(SlaDuration::as_duration)
+            .map(BusinessDuration::as_duration)
     }
 
     fn validate(&self, i: usize) -> std::result::Result<(), ConfigError> {
@@ -499,7 +501,7 @@ pub enum Reopen {
 pub struct MetricPolicy {
     /// The target for priorities not listed in `targets`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<SlaDuration>,
+    pub target: Option<BusinessDuration>,
     /// Per-priority targets.
     #[serde(default)]
     pub targets: Targets,
@@ -515,7 +517,7 @@ pub struct MetricPolicy {
 
 impl MetricPolicy {
     /// One target for every priority, an 80% warning and the default pauses.
-    pub fn new(target: SlaDuration) -> Self {
+    pub fn new(target: BusinessDuration) -> Self {
         MetricPolicy {
             target: Some(target),
             targets: Targets::default(),
@@ -524,7 +526,7 @@ impl MetricPolicy {
         }
     }
     /// Sets the target of one priority.
-    pub fn with_target(mut self, p: Priority, t: SlaDuration) -> Self {
+    pub fn with_target(mut self, p: Priority, t: BusinessDuration) -> Self {
         *self.targets.get_mut(p) = Some(t);
         self
     }
@@ -540,7 +542,7 @@ impl MetricPolicy {
     }
 
     /// The target at priority `p`.
-    pub fn target_for(&self, p: Priority) -> Option<SlaDuration> {
+    pub fn target_for(&self, p: Priority) -> Option<BusinessDuration> {
         self.targets.get(p).or(self.target)
     }
 
@@ -567,18 +569,18 @@ impl MetricPolicy {
 #[allow(missing_docs)] // one field per priority
 pub struct Targets {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub critical: Option<SlaDuration>,
+    pub critical: Option<BusinessDuration>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub high: Option<SlaDuration>,
+    pub high: Option<BusinessDuration>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub medium: Option<SlaDuration>,
+    pub medium: Option<BusinessDuration>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub low: Option<SlaDuration>,
+    pub low: Option<BusinessDuration>,
 }
 
 impl Targets {
     /// The target of priority `p`.
-    pub fn get(&self, p: Priority) -> Option<SlaDuration> {
+    pub fn get(&self, p: Priority) -> Option<BusinessDuration> {
         match p {
             Priority::Critical => self.critical,
             Priority::High => self.high,
@@ -586,7 +588,7 @@ impl Targets {
             Priority::Low => self.low,
         }
     }
-    fn get_mut(&mut self, p: Priority) -> &mut Option<SlaDuration> {
+    fn get_mut(&mut self, p: Priority) -> &mut Option<BusinessDuration> {
         match p {
             Priority::Critical => &mut self.critical,
             Priority::High => &mut self.high,
@@ -604,7 +606,7 @@ pub enum Warning {
     /// At this percentage of the target (1..=100).
     Percent(u8),
     /// This much business time before the due (at the start if the target is shorter).
-    Before(SlaDuration),
+    Before(BusinessDuration),
 }
 
 impl Default for Warning {
@@ -638,7 +640,7 @@ impl<'de> Deserialize<'de> for Warning {
                 ))
             });
         }
-        s.parse::<SlaDuration>()
+        s.parse::<BusinessDuration>()
             .map(Warning::Before)
             .map_err(de::Error::custom)
     }

@@ -36,13 +36,14 @@ const RES: usize = 3;
 ///
 /// ```
 /// use chrono::{DateTime, Duration, Utc};
-/// use helpdesk::sla::{evaluate, Metric, MetricPolicy, MetricState, SlaDuration, SlaPolicy};
+/// use helpdesk::BusinessDuration;
+/// use helpdesk::sla::{evaluate, Metric, MetricPolicy, MetricState, SlaPolicy};
 /// use helpdesk::ticket::{EventActor, EventKind, Lifecycle, TicketCreated, TicketEvent};
 /// use helpdesk::{BusinessCalendar, CustomerId, EventId, TicketId};
 /// # let created: TicketEvent = helpdesk::sla::doc_created_event("2026-03-06T14:00:00Z".parse()?);
 /// // `created` is the ticket's `Created` event (Friday 14:00 UTC).
 /// let policy = SlaPolicy::new("standard")
-///     .first_response(MetricPolicy::new(SlaDuration::hours(4)));
+///     .first_response(MetricPolicy::new(BusinessDuration::hours(4)));
 /// let status = evaluate(
 ///     &policy,
 ///     &BusinessCalendar::always_open(),
@@ -682,9 +683,10 @@ mod tests {
     use chrono::Weekday;
 
     use super::*;
+    use crate::BusinessDuration;
     use crate::id::{AgentId, CustomerId, EventId};
     use crate::priority::PriorityOrigin;
-    use crate::sla::{CalendarRef, SlaConfig, SlaDuration, Warning, doc_created_event};
+    use crate::sla::{CalendarRef, SlaConfig, Warning, doc_created_event};
     use crate::ticket::EventActor;
 
     fn t(s: &str) -> DateTime<Utc> {
@@ -773,11 +775,11 @@ mod tests {
     fn policy() -> SlaPolicy {
         SlaPolicy::new("p")
             .calendar(CalendarRef::Named("office".into()))
-            .first_response(MetricPolicy::new(SlaDuration::minutes(30)))
+            .first_response(MetricPolicy::new(BusinessDuration::minutes(30)))
             .resolution(
-                MetricPolicy::new(SlaDuration::hours(16))
-                    .with_target(Priority::High, SlaDuration::hours(8))
-                    .with_target(Priority::Critical, SlaDuration::hours(2)),
+                MetricPolicy::new(BusinessDuration::hours(16))
+                    .with_target(Priority::High, BusinessDuration::hours(8))
+                    .with_target(Priority::Critical, BusinessDuration::hours(2)),
             )
     }
 
@@ -887,7 +889,7 @@ mod tests {
         assert_eq!(s.metric(Metric::Resolution).paused, Duration::minutes(10));
 
         let p = policy().first_response(
-            MetricPolicy::new(SlaDuration::minutes(30)).pause([StatusId::new("pending")]),
+            MetricPolicy::new(BusinessDuration::minutes(30)).pause([StatusId::new("pending")]),
         );
         let fr = *eval(&p, &cal, &h, "2026-03-02T15:20:00Z").metric(Metric::FirstResponse);
         assert_eq!(
@@ -901,10 +903,10 @@ mod tests {
         let p = SlaPolicy::new("p").resolution(
             MetricPolicy {
                 target: None,
-                ..MetricPolicy::new(SlaDuration::hours(1))
+                ..MetricPolicy::new(BusinessDuration::hours(1))
             }
-            .with_target(Priority::High, SlaDuration::hours(4))
-            .warning(Warning::Before(SlaDuration::minutes(30))),
+            .with_target(Priority::High, BusinessDuration::hours(4))
+            .warning(Warning::Before(BusinessDuration::minutes(30))),
         );
         let cal = BusinessCalendar::always_open();
         let h = H::new("2026-03-02T15:00:00Z");
@@ -965,7 +967,7 @@ mod tests {
 
     #[test]
     fn next_response_waits_for_the_first_reply() {
-        let p = policy().next_response(MetricPolicy::new(SlaDuration::hours(1)));
+        let p = policy().next_response(MetricPolicy::new(BusinessDuration::hours(1)));
         let cal = BusinessCalendar::always_open();
         let mut h = H::new("2026-03-02T15:00:00Z");
         h.message("2026-03-02T15:05:00Z");

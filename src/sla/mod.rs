@@ -32,7 +32,7 @@
 //!
 //! Durations are strings of `<number><unit>` parts with units `h`, `m`, `s`
 //! (`"4h"`, `"30m"`, `"1h30m"`); days are rejected because a business day's
-//! length depends on the calendar ([`SlaDuration`]). Warnings are a share
+//! length depends on the calendar ([`BusinessDuration`](crate::BusinessDuration)). Warnings are a share
 //! of the target (`"80%"`, the default) or business time before the due (`"1h"`).
 //!
 //! ```
@@ -83,14 +83,12 @@
 //! no such calendar in [calendars] (or use "24x7") (value `ofice`)``.
 
 mod config;
-mod duration;
 mod eval;
 mod status;
 
 pub use config::{
     CalendarRef, MetricPolicy, Reopen, Selected, SlaConfig, SlaPolicy, Targets, Warning,
 };
-pub use duration::SlaDuration;
 pub use eval::evaluate;
 pub use status::{CycleOutcome, Metric, MetricState, MetricStatus, SlaStatus};
 

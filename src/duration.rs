@@ -1,4 +1,6 @@
-//! Target durations as people write them: `"4h"`, `"30m"`, `"1h30m"`.
+//! Business-time durations as people write them in configuration:
+//! `"4h"`, `"30m"`, `"1h30m"`. One type and one grammar for SLA targets,
+//! escalation offsets and reminders alike.
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,35 +12,35 @@ use crate::error::{ConfigError, Error};
 
 /// An amount of business time in whole seconds, written in configuration
 /// as one or more `<number><unit>` parts with units `h`, `m` and `s`:
-/// `"4h"`, `"30m"`, `"1h30m"`, `"90s"`.
+/// `"4h"`, `"30m"`, `"1h30m"`, `"90s"`, or `"0"` for none.
 ///
 /// There is deliberately no day unit: a "business day" is 8 hours on one
 /// calendar and 24 on another, so `"2d"` would mean different things under
 /// different policies. Write `"16h"` instead.
 ///
 /// ```
-/// use helpdesk::sla::SlaDuration;
-/// let d: SlaDuration = "1h30m".parse()?;
+/// use helpdesk::BusinessDuration;
+/// let d: BusinessDuration = "1h30m".parse()?;
 /// assert_eq!(d.as_duration(), chrono::Duration::minutes(90));
 /// assert_eq!(d.to_string(), "1h30m");
-/// assert!("2d".parse::<SlaDuration>().is_err());
+/// assert!("2d".parse::<BusinessDuration>().is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SlaDuration(i64);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct BusinessDuration(i64);
 
-impl SlaDuration {
+impl BusinessDuration {
     /// A duration of `secs` seconds.
     pub const fn from_secs(secs: i64) -> Self {
-        SlaDuration(secs)
+        BusinessDuration(secs)
     }
     /// A duration of `m` minutes.
     pub const fn minutes(m: i64) -> Self {
-        SlaDuration(m * 60)
+        BusinessDuration(m * 60)
     }
     /// A duration of `h` hours.
     pub const fn hours(h: i64) -> Self {
-        SlaDuration(h * 3600)
+        BusinessDuration(h * 3600)
     }
     /// Whole seconds.
     pub const fn as_secs(self) -> i64 {
@@ -50,13 +52,20 @@ impl SlaDuration {
     }
 }
 
-impl From<SlaDuration> for Duration {
-    fn from(d: SlaDuration) -> Self {
+/// Sub-second parts are dropped: business time is counted in whole seconds.
+impl From<Duration> for BusinessDuration {
+    fn from(d: Duration) -> Self {
+        BusinessDuration(d.num_seconds())
+    }
+}
+
+impl From<BusinessDuration> for Duration {
+    fn from(d: BusinessDuration) -> Self {
         d.as_duration()
     }
 }
 
-impl FromStr for SlaDuration {
+impl FromStr for BusinessDuration {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Error> {
@@ -69,6 +78,9 @@ impl FromStr for SlaDuration {
             .into()
         };
         let text = s.trim();
+        if text == "0" {
+            return Ok(BusinessDuration(0));
+        }
         if text.is_empty() {
             return Err(bad("empty duration"));
         }
@@ -111,11 +123,11 @@ impl FromStr for SlaDuration {
         if total > 100 * 366 * 86_400 {
             return Err(bad("too large"));
         }
-        Ok(SlaDuration(total))
+        Ok(BusinessDuration(total))
     }
 }
 
-impl fmt::Display for SlaDuration {
+impl fmt::Display for BusinessDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (h, m, s) = (self.0 / 3600, self.0 % 3600 / 60, self.0 % 60);
         if self.0 == 0 {
@@ -134,13 +146,13 @@ impl fmt::Display for SlaDuration {
     }
 }
 
-impl Serialize for SlaDuration {
+impl Serialize for BusinessDuration {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
     }
 }
 
-impl<'de> Deserialize<'de> for SlaDuration {
+impl<'de> Deserialize<'de> for BusinessDuration {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let s = String::deserialize(deserializer)?;
         s.parse().map_err(serde::de::Error::custom)
@@ -161,16 +173,26 @@ mod tests {
             ("45s", 45, "45s"),
             (" 2h ", 7_200, "2h"),
         ] {
-            let d: SlaDuration = s.parse().unwrap();
+            let d: BusinessDuration = s.parse().unwrap();
             assert_eq!(d.as_secs(), secs, "{s}");
             assert_eq!(d.to_string(), back);
         }
     }
 
     #[test]
+    fn zero_and_round_trips() {
+        assert_eq!("0".parse::<BusinessDuration>().unwrap().as_secs(), 0);
+        let d: BusinessDuration = "90m".parse().unwrap();
+        assert_eq!(d.to_string().parse::<BusinessDuration>().unwrap(), d);
+        for bad in ["5", "5x", "-5m", "1.5h", "0h0"] {
+            assert!(bad.parse::<BusinessDuration>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn rejects_bad_text_naming_the_value() {
         for s in ["", "4", "h", "4x", "2d", "-1h", "99999999999999999999h"] {
-            let e = s.parse::<SlaDuration>().unwrap_err().to_string();
+            let e = s.parse::<BusinessDuration>().unwrap_err().to_string();
             assert!(e.contains(&format!("`{s}`")), "{e}");
         }
     }
