@@ -24,6 +24,7 @@ use std::fmt;
 
 use crate::error::{Error, Result};
 use crate::id::{AgentId, CustomerId, GroupId};
+use crate::store::Visibility;
 use crate::ticket::{EventActor, Ticket};
 
 /// The one performing a command.
@@ -163,11 +164,28 @@ impl Actor {
     pub fn can_see(&self, ticket: &Ticket) -> bool {
         match self {
             Actor::Requester { id } => ticket.requester.id == *id,
-            Actor::Agent { id, groups } => {
-                ticket.group.as_ref().is_none_or(|g| groups.contains(g))
-                    || ticket.assignee == Some(*id)
-            }
+            Actor::Agent { id, groups } => agent_sees(*id, |g| groups.contains(g), ticket),
             Actor::Supervisor { .. } | Actor::Admin { .. } | Actor::System => true,
+        }
+    }
+
+    /// What the actor may see, as a filter for store listings
+    /// ([`TicketQuery::visibility`](crate::store::TicketQuery::visibility)).
+    ///
+    /// ```
+    /// use helpdesk::{Actor, CustomerId};
+    /// use helpdesk::store::Visibility;
+    /// let ada = CustomerId::new();
+    /// assert_eq!(Actor::requester(ada).visibility(), Visibility::Requester(ada));
+    /// ```
+    pub fn visibility(&self) -> Visibility {
+        match self {
+            Actor::Requester { id } => Visibility::Requester(*id),
+            Actor::Agent { id, groups } => Visibility::Agent {
+                id: *id,
+                groups: groups.iter().cloned().collect(),
+            },
+            Actor::Supervisor { .. } | Actor::Admin { .. } | Actor::System => Visibility::All,
         }
     }
 
@@ -214,4 +232,14 @@ impl fmt::Display for Actor {
             Actor::System => f.write_str("system"),
         }
     }
+}
+
+/// The one rule for agents, shared by per-ticket checks and store listings:
+/// tickets in their groups, tickets assigned to them, and unrouted tickets.
+pub(crate) fn agent_sees(
+    agent: AgentId,
+    in_groups: impl Fn(&GroupId) -> bool,
+    ticket: &Ticket,
+) -> bool {
+    ticket.group.as_ref().is_none_or(in_groups) || ticket.assignee == Some(agent)
 }

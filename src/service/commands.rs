@@ -7,7 +7,7 @@ use crate::access::{Action, Actor};
 use crate::error::{Error, Result};
 use crate::id::{AgentId, GroupId, TicketId, TicketRef};
 use crate::priority::{Priority, PriorityOrigin};
-use crate::store::{Cursor, Page, TicketFilter, TicketQuery, Visibility};
+use crate::store::{Cursor, Page, TicketFilter, TicketQuery};
 use crate::ticket::new::{validate_body, validate_subject};
 use crate::ticket::{
     Channel, EventActor, EventKind, FieldChange, Link, LinkKind, NewTicket, StatusCategory,
@@ -587,14 +587,7 @@ impl HelpDesk {
         limit: usize,
         after: Option<Cursor>,
     ) -> Result<Page<Ticket>> {
-        let visibility = match actor {
-            Actor::Requester { id } => Visibility::Requester(*id),
-            Actor::Agent { id, groups } => Visibility::Agent {
-                id: *id,
-                groups: groups.iter().cloned().collect(),
-            },
-            _ => Visibility::All,
-        };
+        let visibility = actor.visibility();
         self.inner
             .store
             .list(

@@ -105,8 +105,7 @@ impl Visibility {
             Visibility::All => true,
             Visibility::Requester(id) => ticket.requester.id == *id,
             Visibility::Agent { id, groups } => {
-                ticket.group.as_ref().is_none_or(|g| groups.contains(g))
-                    || ticket.assignee == Some(*id)
+                crate::access::agent_sees(*id, |g| groups.contains(g), ticket)
             }
         }
     }
