@@ -87,6 +87,7 @@ mod service;
 pub mod sla;
 pub mod store;
 pub mod ticket;
+mod text;
 
 pub use access::{Action, Actor};
 pub use calendar::{BusinessCalendar, CalendarError};

@@ -3,6 +3,7 @@
 
 use super::{Notification, NotificationKind, Recipient};
 use crate::id::NotificationId;
+use crate::text::text;
 use crate::ticket::{
     EventActor, EventKind, Lifecycle, LinkKind, StatusCategory, Ticket, TicketEvent,
 };
@@ -38,35 +39,43 @@ pub(crate) fn plan(
             let (kind, intro) = match follow_up {
                 Some(_) => (
                     NotificationKind::FollowUpOpened,
-                    "Your message was about a ticket that is already closed, so we opened this follow-up".to_owned(),
+                    "Your message was about a ticket that is already closed, so we opened this follow-up",
                 ),
-                None => (NotificationKind::Acknowledged, "We received your request".to_owned()),
+                None => (NotificationKind::Acknowledged, "We received your request"),
             };
-            let promise = ctx
-                .first_response
-                .map(|p| format!("\nYou can expect a first response {p}."))
-                .unwrap_or_default();
+            let (expect, promise, end) = match ctx.first_response {
+                Some(p) => ("\nYou can expect a first response ", p, "."),
+                None => ("", "", ""),
+            };
             // Acknowledge to the requester even when an agent opened it for them (phone, walk-in).
             push(
                 requester(),
                 kind,
-                format!("[{r}] {subj}"),
-                format!("{intro}. Its reference is {r}; please quote it in any reply.{promise}"),
+                text(&[&"[", &r, &"] ", subj]),
+                text(&[
+                    &intro,
+                    &". Its reference is ",
+                    &r,
+                    &"; please quote it in any reply.",
+                    &expect,
+                    &promise,
+                    &end,
+                ]),
             );
             if let Some(g) = &c.group {
                 push(
                     Recipient::Group { id: g.clone() },
                     NotificationKind::Queued,
-                    format!("[{r}] New ticket: {subj}"),
-                    format!("Ticket {r} ({}) is in your queue.", c.priority),
+                    text(&[&"[", &r, &"] New ticket: ", subj]),
+                    text(&[&"Ticket ", &r, &" (", &c.priority, &") is in your queue."]),
                 );
             }
             if let Some(a) = c.assignee {
                 push(
                     Recipient::Agent { id: a },
                     NotificationKind::Assigned,
-                    format!("[{r}] Assigned to you: {subj}"),
-                    format!("Ticket {r} ({}) was assigned to you.", c.priority),
+                    text(&[&"[", &r, &"] Assigned to you: ", subj]),
+                    text(&[&"Ticket ", &r, &" (", &c.priority, &") was assigned to you."]),
                 );
             }
         }
@@ -80,7 +89,7 @@ pub(crate) fn plan(
                 push(
                     to,
                     NotificationKind::CustomerMessage,
-                    format!("[{r}] Customer wrote: {subj}"),
+                    text(&[&"[", &r, &"] Customer wrote: ", subj]),
                     body.clone(),
                 );
             }
@@ -89,7 +98,7 @@ pub(crate) fn plan(
             push(
                 requester(),
                 NotificationKind::AgentReplied,
-                format!("[{r}] {subj}"),
+                text(&[&"[", &r, &"] ", subj]),
                 body.clone(),
             );
         }
@@ -120,8 +129,8 @@ pub(crate) fn plan(
                 push(
                     requester(),
                     NotificationKind::StatusChanged,
-                    format!("[{r}] Status: {label}"),
-                    format!("Your ticket {r} \"{subj}\" is now {label}."),
+                    text(&[&"[", &r, &"] Status: ", &label]),
+                    text(&[&"Your ticket ", &r, &" \"", subj, &"\" is now ", &label, &"."]),
                 );
             }
         }
@@ -129,26 +138,28 @@ pub(crate) fn plan(
             push(
                 Recipient::Agent { id: *a },
                 NotificationKind::Assigned,
-                format!("[{r}] Assigned to you: {subj}"),
-                format!("Ticket {r} ({}) was assigned to you.", ticket.priority),
+                text(&[&"[", &r, &"] Assigned to you: ", subj]),
+                text(&[&"Ticket ", &r, &" (", &ticket.priority, &") was assigned to you."]),
             );
         }
         EventKind::GroupChanged { to: Some(g), .. } => {
             push(
                 Recipient::Group { id: g.clone() },
                 NotificationKind::Queued,
-                format!("[{r}] New in your queue: {subj}"),
-                format!("Ticket {r} ({}) was moved to your group.", ticket.priority),
+                text(&[&"[", &r, &"] New in your queue: ", subj]),
+                text(&[&"Ticket ", &r, &" (", &ticket.priority, &") was moved to your group."]),
             );
         }
         EventKind::MergedInto { .. } => {
             push(
                 requester(),
                 NotificationKind::Merged,
-                format!("[{r}] Merged: {subj}"),
-                format!(
-                    "Your ticket {r} duplicates another request and was merged into it; we will keep you posted there."
-                ),
+                text(&[&"[", &r, &"] Merged: ", subj]),
+                text(&[
+                    &"Your ticket ",
+                    &r,
+                    &" duplicates another request and was merged into it; we will keep you posted there.",
+                ]),
             );
         }
         _ => {}
@@ -204,7 +215,7 @@ fn idempotency_key(
     let mut key = String::with_capacity(128);
     key.push_str(ticket.id.as_uuid().hyphenated().encode_lower(&mut buf));
     key.push(':');
-    key.push_str(&seq.to_string());
+    crate::text::Piece::push_to(&seq, &mut key);
     key.push(':');
     key.push_str(kind.as_str());
     key.push(':');

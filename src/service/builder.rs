@@ -127,7 +127,6 @@ impl HelpDeskBuilder {
                 routing: self.routing,
                 escalation: self.escalation,
                 turns: Mutex::default(),
-                recent: Mutex::default(),
                 sla: self.sla,
             }),
         })

@@ -55,13 +55,36 @@ impl HelpDesk {
     where
         F: Fn(&HelpDesk, &mut Draft) -> Result<()>,
     {
+        self.change_loaded(actor, id, None, action, step).await
+    }
+
+    /// [`change`](Self::change) whose first attempt starts from `loaded`, a
+    /// ticket the caller has just read (retries read it afresh).
+    async fn change_loaded<F>(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        loaded: Option<Ticket>,
+        action: Action,
+        step: F,
+    ) -> Result<Ticket>
+    where
+        F: Fn(&HelpDesk, &mut Draft) -> Result<()>,
+    {
         let step = &step;
-        self.retrying(|| async move {
-            let ticket = self.load(id).await?;
-            actor.authorize(action, Some(&ticket))?;
-            let mut draft = Draft::on(ticket, self.inner.clock.now(), actor.event_actor());
-            step(self, &mut draft)?;
-            self.commit_one(draft).await
+        let mut loaded = loaded;
+        self.retrying(|| {
+            let loaded = loaded.take();
+            async move {
+                let ticket = match loaded {
+                    Some(t) => t,
+                    None => self.load(id).await?,
+                };
+                actor.authorize(action, Some(&ticket))?;
+                let mut draft = Draft::on(ticket, self.inner.clock.now(), actor.event_actor());
+                step(self, &mut draft)?;
+                self.commit_one(draft).await
+            }
         })
         .await
     }
@@ -164,7 +187,7 @@ impl HelpDesk {
         if self.inner.lifecycle.is_final(&ticket.status) {
             return self.follow_up(actor, ticket, body, channel).await;
         }
-        self.change(actor, id, Action::Message, |desk, d| {
+        self.change_loaded(actor, id, Some(ticket), Action::Message, |desk, d| {
             d.record(EventKind::CustomerMessage {
                 body: body.to_owned(),
                 channel: channel.clone(),

@@ -2,6 +2,8 @@
 //! time-driven state (SLA clocks, escalation) that the domain computes from
 //! the full history, and the deadline the store indexes.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::{Draft, HelpDesk};
@@ -32,8 +34,10 @@ impl HelpDesk {
     /// update reminder's), and routing and escalation events get their
     /// notifications.
     pub(super) async fn derive(&self, draft: &mut Draft) -> Result<Derived> {
-        let mut derived = self.derive_sla(draft).await?;
-        let escalation = self.escalation_deadline(draft).await?;
+        let stored = self.stored_timeline(draft).await?;
+        let stored = stored.as_deref().map_or(&[][..], Vec::as_slice);
+        let mut derived = self.derive_sla(draft, stored)?;
+        let escalation = self.escalation_deadline(draft, stored)?;
         derived.next_deadline = derived.next_deadline.into_iter().chain(escalation).min();
         derived.notifications.extend(Self::own_notifications(draft));
         Ok(derived)
@@ -47,20 +51,12 @@ impl HelpDesk {
     /// `SlaWarning` and `SlaBreached` not recorded before (the recorded
     /// events are the memory that makes each happen once per metric and
     /// cycle), and returns the next SLA deadline.
-    async fn derive_sla(&self, draft: &mut Draft) -> Result<Derived> {
+    fn derive_sla(&self, draft: &mut Draft, stored: &[TicketEvent]) -> Result<Derived> {
         let Some(config) = &self.inner.sla else {
             return Ok(Derived::default());
         };
-        let mut events = match draft.base_version {
-            None => Vec::with_capacity(draft.events.len() + 4),
-            Some(v) => {
-                let mut t = self.inner.store.timeline(draft.ticket.id).await?;
-                // A concurrent writer's newer events would fail the commit
-                // anyway; evaluate what this draft is based on.
-                t.truncate(usize::try_from(v).unwrap_or(usize::MAX));
-                t
-            }
-        };
+        let mut events = Vec::with_capacity(stored.len() + draft.events.len() + 4);
+        events.extend_from_slice(stored);
         events.extend(draft.events.iter().cloned());
 
         let selected = config.select(&draft.ticket);
@@ -102,6 +98,29 @@ impl HelpDesk {
             first_response,
             notifications,
         })
+    }
+}
+
+impl HelpDesk {
+    /// The stored timeline `draft` is based on, when derive needs it: read
+    /// from the store once per command and kept on the draft.
+    async fn stored_timeline(&self, draft: &mut Draft) -> Result<Option<Arc<Vec<TicketEvent>>>> {
+        let Some(version) = draft.base_version else {
+            return Ok(None);
+        };
+        let needed = self.inner.sla.is_some()
+            || (self.inner.escalation.is_some() && draft.planned_deadline().is_none());
+        if !needed {
+            return Ok(None);
+        }
+        if draft.stored.is_none() {
+            let mut t = self.inner.store.timeline(draft.ticket.id).await?;
+            // A concurrent writer's newer events would fail the commit
+            // anyway; derive from what this draft is based on.
+            t.truncate(usize::try_from(version).unwrap_or(usize::MAX));
+            draft.stored = Some(Arc::new(t));
+        }
+        Ok(draft.stored.clone())
     }
 }
 

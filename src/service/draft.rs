@@ -4,6 +4,7 @@
 //! the events.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -24,6 +25,10 @@ pub(crate) struct Draft {
     /// `due.rs`). Keyed by the version: any event recorded since (an SLA
     /// event in derive, say) makes it stale.
     pub(crate) escalation_next: Option<(u64, Option<DateTime<Utc>>)>,
+    /// The stored timeline up to `base_version`, once somebody has read it
+    /// (`run_due` does, and the commit's derive step needs it), so that one
+    /// command reads it from the store at most once.
+    pub(crate) stored: Option<Arc<Vec<TicketEvent>>>,
 }
 
 impl Draft {
@@ -37,6 +42,7 @@ impl Draft {
             at,
             actor,
             escalation_next: None,
+            stored: None,
         }
     }
 
@@ -50,6 +56,7 @@ impl Draft {
             actor: created.actor,
             events: vec![created],
             escalation_next: None,
+            stored: None,
         }
     }
 
@@ -92,6 +99,14 @@ impl Draft {
                 reason: Some(reason.to_owned()),
             },
         )
+    }
+
+    /// The escalation deadline `run_due` planned, if it is still for the
+    /// ticket's current version.
+    pub(crate) fn planned_deadline(&self) -> Option<Option<DateTime<Utc>>> {
+        self.escalation_next
+            .filter(|(version, _)| *version == self.ticket.version)
+            .map(|(_, next)| next)
     }
 
     pub(crate) fn is_changed(&self) -> bool {

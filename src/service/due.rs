@@ -11,7 +11,7 @@
 //! fires a level that already fired in the cycle).
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -25,6 +25,7 @@ use crate::id::TicketId;
 use crate::notify::plan::notification;
 use crate::notify::{Notification, NotificationKind, Recipient};
 use crate::priority::PriorityOrigin;
+use crate::text::{Rfc3339, text};
 use crate::ticket::{EventActor, EventKind, FieldChange, Ticket, TicketEvent};
 
 /// How long a claimed ticket stays hidden from other runners.
@@ -44,16 +45,6 @@ pub struct RunReport {
     pub idle: usize,
     /// Tickets that failed, with the error; their lease runs out and they are retried.
     pub failed: Vec<(TicketId, String)>,
-}
-
-/// A ticket's timeline up to a version. Timelines only grow, so the events
-/// up to a given version never change: safe to reuse while it is the one
-/// remembered, and a cheap miss (a store read) otherwise.
-#[derive(Debug)]
-pub(super) struct Recent {
-    id: TicketId,
-    version: u64,
-    events: Arc<Vec<TicketEvent>>,
 }
 
 /// The escalation state of a ticket: its policy's plan and update reminder.
@@ -120,6 +111,7 @@ impl HelpDesk {
             }
             let ticket = Ticket::replay(&events)?;
             let mut d = Draft::on(ticket, now, EventActor::System);
+            d.stored = Some(events.clone());
             let (mut fired, mut reminders) = (0, 0);
             let max_steps = self.inner.escalation.as_ref().map_or(0, |e| {
                 e.policies.iter().map(|p| p.levels.len()).sum::<usize>()
@@ -161,35 +153,10 @@ impl HelpDesk {
                     return Ok((0, 0));
                 }
             }
-            self.remember(Recent {
-                id,
-                version: events.len() as u64,
-                events: events.clone(),
-            });
             self.commit(vec![d]).await?;
             Ok((fired, reminders))
         })
         .await
-    }
-
-    fn remember(&self, recent: Recent) {
-        *self
-            .inner
-            .recent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(recent);
-    }
-
-    /// The remembered timeline of `id` at `version`, if it is the one remembered.
-    fn recall(&self, id: TicketId, version: u64) -> Option<Arc<Vec<TicketEvent>>> {
-        let slot = self
-            .inner
-            .recent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        slot.as_ref()
-            .filter(|r| r.id == id && r.version == version)
-            .map(|r| r.events.clone())
     }
 
     /// The escalation plan of a ticket, given its full timeline (`stored`
@@ -253,31 +220,21 @@ impl HelpDesk {
         }))
     }
 
-    /// The deadline a commit stores for `d`'s ticket.
-    pub(super) async fn escalation_deadline(&self, d: &Draft) -> Result<Option<DateTime<Utc>>> {
+    /// The deadline a commit stores for `d`'s ticket, whose stored
+    /// timeline is `stored`.
+    pub(super) fn escalation_deadline(
+        &self,
+        d: &Draft,
+        stored: &[TicketEvent],
+    ) -> Result<Option<DateTime<Utc>>> {
         if self.inner.escalation.is_none() {
             return Ok(None);
         }
-        if let Some((version, next)) = d.escalation_next {
-            if version == d.ticket.version {
-                return Ok(next);
-            }
+        if let Some(next) = d.planned_deadline() {
+            return Ok(next);
         }
-        let stored = match d.base_version {
-            Some(v) => {
-                if let Some(events) = self.recall(d.ticket.id, v) {
-                    events
-                } else {
-                    let mut t = self.inner.store.timeline(d.ticket.id).await?;
-                    // Newer events of a concurrent writer fail this commit anyway.
-                    t.truncate(usize::try_from(v).unwrap_or(usize::MAX));
-                    Arc::new(t)
-                }
-            }
-            None => Arc::new(Vec::new()),
-        };
         Ok(self
-            .work(&d.ticket, &stored, &d.events, d.at)?
+            .work(&d.ticket, stored, &d.events, d.at)?
             .and_then(|w| w.next()))
     }
 
@@ -338,7 +295,7 @@ impl HelpDesk {
                                 removed: BTreeSet::new(),
                             },
                         })?;
-                        done.push(format!("tagged `{tag}`"));
+                        done.push(text(&[&"tagged `", tag, &"`"]));
                     }
                 }
                 EscalationAction::AddWatcher(agent) => {
@@ -356,13 +313,12 @@ impl HelpDesk {
             actions: done,
             notified,
             manual: false,
-            reason: format!(
-                "{} (due {})",
-                trigger_text(level.trigger),
-                planned
-                    .fire_at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            ),
+            reason: text(&[
+                &trigger_text(level.trigger),
+                &" (due ",
+                &Rfc3339(planned.fire_at),
+                &")",
+            ]),
         })
     }
 
@@ -445,8 +401,8 @@ impl HelpDesk {
                             e,
                             Recipient::Agent { id: *a },
                             NotificationKind::Assigned,
-                            format!("[{r}] Assigned to you: {subj}"),
-                            format!("Ticket {r} ({}) was assigned to you.", t.priority),
+                            text(&[&"[", &r, &"] Assigned to you: ", subj]),
+                            text(&[&"Ticket ", &r, &" (", &t.priority, &") was assigned to you."]),
                         ));
                     } else if let Some(g) = group {
                         out.push(notification(
@@ -454,8 +410,8 @@ impl HelpDesk {
                             e,
                             Recipient::Group { id: g.clone() },
                             NotificationKind::Queued,
-                            format!("[{r}] New in your queue: {subj}"),
-                            format!("Ticket {r} ({}) is in your queue.", t.priority),
+                            text(&[&"[", &r, &"] New in your queue: ", subj]),
+                            text(&[&"Ticket ", &r, &" (", &t.priority, &") is in your queue."]),
                         ));
                     }
                 }
@@ -483,7 +439,7 @@ impl HelpDesk {
                             e,
                             to.clone(),
                             NotificationKind::Escalated,
-                            format!("[{r}] Escalated: {subj}"),
+                            text(&[&"[", &r, &"] Escalated: ", subj]),
                             body,
                         ));
                     }
@@ -499,7 +455,7 @@ impl HelpDesk {
                         e,
                         to,
                         NotificationKind::UpdateDue,
-                        format!("[{r}] Customer update due: {subj}"),
+                        text(&[&"[", &r, &"] Customer update due: ", subj]),
                         format!(
                             "The customer of {r} has had no update since {}; please let them know where things stand.",
                             since.format("%Y-%m-%d %H:%M UTC")
@@ -526,15 +482,24 @@ fn target_name(t: &NotifyTarget) -> &str {
 
 fn trigger_text(t: Trigger) -> String {
     match t {
-        Trigger::Percent { metric, percent } => {
-            format!("{percent}% of the {} target elapsed", metric.as_str())
-        }
-        Trigger::BeforeDue { metric, offset } => {
-            format!("{offset} before the {} due", metric.as_str())
-        }
-        Trigger::AtBreach { metric } => format!("{} target breached", metric.as_str()),
-        Trigger::AfterBreach { metric, offset } => {
-            format!("{offset} after the {} breach", metric.as_str())
-        }
+        Trigger::Percent { metric, percent } => text(&[
+            &u64::from(percent),
+            &"% of the ",
+            &metric.as_str(),
+            &" target elapsed",
+        ]),
+        Trigger::BeforeDue { metric, offset } => text(&[
+            &offset.to_string(),
+            &" before the ",
+            &metric.as_str(),
+            &" due",
+        ]),
+        Trigger::AtBreach { metric } => text(&[&metric.as_str(), &" target breached"]),
+        Trigger::AfterBreach { metric, offset } => text(&[
+            &offset.to_string(),
+            &" after the ",
+            &metric.as_str(),
+            &" breach",
+        ]),
     }
 }

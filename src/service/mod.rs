@@ -81,9 +81,6 @@ struct Inner {
     /// Round-robin turns per group. Per desk: on several nodes each rotates
     /// on its own, which stays fair on average and needs no shared state.
     turns: Mutex<HashMap<GroupId, usize>>,
-    /// The timeline `run_due` just read, so the commit's derive step need
-    /// not read it again (see `due.rs`).
-    recent: Mutex<Option<due::Recent>>,
     sla: Option<SlaConfig>,
 }
 

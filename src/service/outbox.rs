@@ -121,12 +121,13 @@ impl HelpDesk {
 
     /// Delivers freshly committed notifications; failures are left for retry.
     pub(super) async fn deliver(&self, notifications: Vec<Notification>, now: DateTime<Utc>) {
-        let zeros = vec![0; notifications.len()];
         // The command already succeeded; a delivery or bookkeeping failure
         // leaves the entry in the outbox, where dispatch_pending finds it.
-        let _ = self.deliver_with(notifications, now, &zeros).await;
+        let _ = self.deliver_with(notifications, now, &[]).await;
     }
 
+    /// Delivers `notifications`; `attempts[i]` is how often the i-th failed
+    /// before (missing entries: never).
     async fn deliver_with(
         &self,
         notifications: Vec<Notification>,
@@ -138,7 +139,8 @@ impl HelpDesk {
             return report;
         };
         let store = &self.inner.store;
-        for (n, &prior) in notifications.iter().zip(attempts) {
+        for (i, n) in notifications.iter().enumerate() {
+            let prior = attempts.get(i).copied().unwrap_or(0);
             match notifier.deliver(n).await {
                 Ok(()) => {
                     if store

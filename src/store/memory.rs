@@ -39,11 +39,14 @@ struct Inner {
     by_ref: HashMap<TicketRef, TicketId>,
     /// Unleased tickets by deadline.
     deadlines: BTreeSet<(DateTime<Utc>, TicketId)>,
-    /// Leased tickets by lease end; they return to `deadlines` when it passes.
-    leases: BTreeSet<(DateTime<Utc>, TicketId)>,
-    outbox: HashMap<NotificationId, OutRow>,
+    /// Leased tickets by lease end; they return to `deadlines` when it
+    /// passes. Entries are not removed when a lease ends early (a commit, a
+    /// release): an entry counts only while its row still holds that lease,
+    /// which spares every claim and commit an ordered-set update.
+    leases: BTreeMap<DateTime<Utc>, Vec<TicketId>>,
+    outbox: HashMap<NotificationId, OutRow, Fx>,
     /// Every idempotency key ever enqueued, delivered or not.
-    keys: std::collections::HashSet<String, BuildHasherDefault<Fnv1a>>,
+    keys: std::collections::HashSet<String, Fx>,
     /// Undelivered entries by the instant they become claimable.
     queue: BTreeSet<(DateTime<Utc>, NotificationId)>,
     delivered: u64,
@@ -80,7 +83,7 @@ impl InMemoryStore {
 
 impl Row {
     /// Moves the row in the deadline index and ends its lease. Takes the
-    /// indexes apart from the ticket map so that a caller holding the row
+    /// index apart from the ticket map so that a caller holding the row
     /// need not look it up again (a lookup among a million rows is mostly
     /// cache misses).
     fn set_deadline(
@@ -88,13 +91,10 @@ impl Row {
         id: TicketId,
         deadline: Option<DateTime<Utc>>,
         deadlines: &mut BTreeSet<(DateTime<Utc>, TicketId)>,
-        leases: &mut BTreeSet<(DateTime<Utc>, TicketId)>,
     ) {
-        if let Some(old) = self.next_deadline.take() {
+        // A leased row's deadline left the index when it was claimed.
+        if let (Some(old), None) = (self.next_deadline.take(), self.lease_until.take()) {
             deadlines.remove(&(old, id));
-        }
-        if let Some(lease) = self.lease_until.take() {
-            leases.remove(&(lease, id));
         }
         self.next_deadline = deadline;
         if let Some(d) = deadline {
@@ -105,12 +105,19 @@ impl Row {
 
 impl Inner {
     fn expire_leases(&mut self, now: DateTime<Utc>) {
-        while let Some(&(until, id)) = self.leases.first() {
-            if until > now {
+        while let Some(entry) = self.leases.first_entry() {
+            if *entry.key() > now {
                 break;
             }
-            self.leases.pop_first();
-            if let Some(row) = self.tickets.get_mut(&id) {
+            let (until, ids) = entry.remove_entry();
+            for id in ids {
+                let Some(row) = self.tickets.get_mut(&id) else {
+                    continue;
+                };
+                // Ended early, or leased again since: not this lease's to end.
+                if row.lease_until != Some(until) {
+                    continue;
+                }
                 row.lease_until = None;
                 if let Some(d) = row.next_deadline {
                     self.deadlines.insert((d, id));
@@ -171,7 +178,7 @@ impl Store for InMemoryStore {
             if let Some(row) = inner.tickets.get_mut(&id) {
                 row.ticket = w.ticket;
                 row.events.extend(w.events);
-                row.set_deadline(id, w.next_deadline, &mut inner.deadlines, &mut inner.leases);
+                row.set_deadline(id, w.next_deadline, &mut inner.deadlines);
             } else {
                 inner.by_ref.insert(w.ticket.reference, id);
                 let mut row = Box::new(Row {
@@ -180,7 +187,7 @@ impl Store for InMemoryStore {
                     next_deadline: None,
                     lease_until: None,
                 });
-                row.set_deadline(id, w.next_deadline, &mut inner.deadlines, &mut inner.leases);
+                row.set_deadline(id, w.next_deadline, &mut inner.deadlines);
                 inner.tickets.insert(id, row);
             }
         }
@@ -260,6 +267,7 @@ impl Store for InMemoryStore {
     ) -> Result<Vec<TicketId>> {
         let mut inner = self.lock();
         inner.expire_leases(now);
+        let inner = &mut *inner;
         let mut claimed = Vec::new();
         while claimed.len() < limit {
             let Some(&(due, id)) = inner.deadlines.first() else {
@@ -269,11 +277,17 @@ impl Store for InMemoryStore {
                 break;
             }
             inner.deadlines.pop_first();
-            inner.leases.insert((lease_until, id));
             if let Some(row) = inner.tickets.get_mut(&id) {
                 row.lease_until = Some(lease_until);
             }
             claimed.push(id);
+        }
+        if !claimed.is_empty() {
+            inner
+                .leases
+                .entry(lease_until)
+                .or_default()
+                .extend_from_slice(&claimed);
         }
         Ok(claimed)
     }
@@ -290,7 +304,7 @@ impl Store for InMemoryStore {
             None => Err(Error::not_found("ticket", id)),
             Some(row) if row.ticket.version != version => Ok(false),
             Some(row) => {
-                row.set_deadline(id, next_deadline, &mut inner.deadlines, &mut inner.leases);
+                row.set_deadline(id, next_deadline, &mut inner.deadlines);
                 Ok(true)
             }
         }
@@ -362,26 +376,44 @@ impl Store for InMemoryStore {
     }
 }
 
-/// FNV-1a: the outbox keys are short strings the desk makes itself, so a
-/// simple fast hash serves better than the default flood-resistant SipHash,
+/// The hasher of the outbox maps: the keys are ids with random bits and
+/// short strings the desk makes itself, so a simple word-at-a-time hash (as
+/// rustc's own "Fx") serves better than the default flood-resistant SipHash,
 /// which cost more than the rest of a commit.
-#[derive(Debug, Clone, Copy)]
-struct Fnv1a(u64);
+type Fx = BuildHasherDefault<FxHasher>;
 
-impl Default for Fnv1a {
-    fn default() -> Self {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
+#[derive(Debug, Clone, Copy, Default)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
     }
 }
 
-impl Hasher for Fnv1a {
+impl Hasher for FxHasher {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
         }
+        let mut w = [0; 8];
+        let rest = chunks.remainder();
+        w[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(w));
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
     }
 }
