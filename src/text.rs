@@ -59,7 +59,7 @@ impl Piece for u64 {
         20
     }
     fn push_to(&self, s: &mut String) {
-        push_decimal(s, *self, 1);
+        push_decimal(s, *self);
     }
 }
 
@@ -69,7 +69,7 @@ impl Piece for TicketRef {
     }
     fn push_to(&self, s: &mut String) {
         s.push('#');
-        push_decimal(s, self.0, 1);
+        push_decimal(s, self.0);
     }
 }
 
@@ -93,18 +93,21 @@ impl Piece for Rfc3339 {
         let t = self.0.naive_utc();
         let year = t.year();
         if (0..=9999).contains(&year) {
-            push_decimal(s, u64::from(year.unsigned_abs()), 4);
-            for (sep, v) in [
-                ('-', t.month()),
-                ('-', t.day()),
-                ('T', t.hour()),
-                (':', t.minute()),
-                (':', t.second()),
-            ] {
-                s.push(sep);
-                push_decimal(s, u64::from(v), 2);
+            let mut b = *b"0000-00-00T00:00:00Z";
+            let year = year.unsigned_abs();
+            for (i, v) in [year / 100, year % 100, t.month(), t.day(), t.hour(), t.minute(), t.second()]
+                .into_iter()
+                .enumerate()
+            {
+                // Every value is below 100: two digits, and the casts cannot truncate.
+                #[allow(clippy::cast_possible_truncation)]
+                let (tens, ones) = ((v / 10) as u8, (v % 10) as u8);
+                let at = [0, 2, 5, 8, 11, 14, 17][i];
+                b[at] = b'0' + tens;
+                b[at + 1] = b'0' + ones;
             }
-            s.push('Z');
+            // Only ASCII was written.
+            s.push_str(std::str::from_utf8(&b).unwrap_or_default());
         } else {
             // Years RFC 3339 cannot write: chrono's own extended form.
             s.push_str(
@@ -116,17 +119,20 @@ impl Piece for Rfc3339 {
     }
 }
 
-/// Appends `n` in decimal, zero-padded to at least `width` digits.
-fn push_decimal(s: &mut String, mut n: u64, width: usize) {
+/// Appends `n` in decimal.
+fn push_decimal(s: &mut String, mut n: u64) {
     let mut buf = [b'0'; 20];
     let mut i = buf.len();
-    while n > 0 || buf.len() - i < width {
+    loop {
         i -= 1;
         // n % 10 < 10: the cast cannot truncate.
         #[allow(clippy::cast_possible_truncation)]
         let digit = (n % 10) as u8;
         buf[i] = b'0' + digit;
         n /= 10;
+        if n == 0 {
+            break;
+        }
     }
     // Only ASCII digits were written.
     s.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());

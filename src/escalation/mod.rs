@@ -346,6 +346,13 @@ impl EscalationConfig {
         Ok(c)
     }
 
+    /// Whether any policy's or level's condition looks at tags.
+    pub(crate) fn reads_tags(&self) -> bool {
+        self.policies.iter().any(|p| {
+            p.when.tags.is_some() || p.levels.iter().any(|l| l.when.tags.is_some())
+        })
+    }
+
     /// The policy for a ticket: the first whose condition matches.
     pub fn policy_for(&self, ticket: &crate::Ticket) -> Option<&EscalationPolicy> {
         self.policies.iter().find(|p| p.when.matches(ticket))

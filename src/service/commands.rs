@@ -123,7 +123,7 @@ impl HelpDesk {
             links,
         };
         let mut event = TicketEvent {
-            id: crate::id::EventId::new(),
+            id: crate::id::EventId::at(at),
             ticket_id: id,
             seq: 1,
             at,

@@ -68,7 +68,7 @@ impl Draft {
     /// Records an event by another actor (the system's automatic moves).
     pub(crate) fn record_as(&mut self, actor: EventActor, kind: EventKind) -> Result<()> {
         let event = TicketEvent {
-            id: EventId::new(),
+            id: EventId::at(self.at),
             ticket_id: self.ticket.id,
             seq: self.ticket.version + 1,
             at: self.at,

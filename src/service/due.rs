@@ -18,7 +18,8 @@ use chrono::{DateTime, Duration, Utc};
 use super::{Draft, HelpDesk};
 use crate::error::Result;
 use crate::escalation::{
-    EscalationAction, EscalationLevel, EscalationPolicy, History, Metric, NotifyTarget,
+    EscalationAction, EscalationConfig, EscalationLevel, EscalationPolicy, History, Metric,
+    NotifyTarget,
     PlannedLevel, Raise, ReassignTarget, Supervisor, Trigger,
 };
 use crate::id::TicketId;
@@ -117,26 +118,35 @@ impl HelpDesk {
                 e.policies.iter().map(|p| p.levels.len()).sum::<usize>()
             });
             // Each step fires one level that has not fired in this cycle, so
-            // the loop ends; the plan is remade after each because a level's
-            // actions (a raised priority, a new group) may change the rest.
+            // the loop ends. The plan is remade after a level whose actions
+            // may change the rest (a raised priority, a new group); after any
+            // other, the rest of the plan stands.
+            let mut work = self.work(&d.ticket, &events, &d.events, now)?;
             for _ in 0..=max_steps {
-                let Some(work) = self.work(&d.ticket, &events, &d.events, now)? else {
+                let Some(w) = work.as_mut() else {
                     d.escalation_next = Some((d.ticket.version, None));
                     break;
                 };
-                let due = work.planned.first().filter(|p| p.fire_at <= now).cloned();
+                let due = w.planned.first().filter(|p| p.fire_at <= now).cloned();
                 if let Some(level) = due {
-                    let policy = work.policy;
-                    self.fire(&mut d, policy, &policy.levels[level.index], &level)
-                        .await?;
+                    let policy = w.policy;
+                    let def = &policy.levels[level.index];
+                    self.fire(&mut d, policy, def, &level).await?;
                     fired += 1;
+                    if self.changes_plan(def) {
+                        work = self.work(&d.ticket, &events, &d.events, now)?;
+                    } else {
+                        w.planned.remove(0);
+                        #[cfg(debug_assertions)]
+                        self.check_kept_plan(w, &d, &events, now)?;
+                    }
                     continue;
                 }
                 // This last plan is the one derive would make for the commit
                 // (same events, same instant); a reminder recorded below
                 // moves the version on and so discards it.
-                d.escalation_next = Some((d.ticket.version, work.next()));
-                if let Some((since, _)) = work.update.filter(|u| u.1 <= now) {
+                d.escalation_next = Some((d.ticket.version, w.next()));
+                if let Some((since, _)) = w.update.filter(|u| u.1 <= now) {
                     d.record(EventKind::UpdateDue { since })?;
                     reminders += 1;
                 }
@@ -153,10 +163,52 @@ impl HelpDesk {
                     return Ok((0, 0));
                 }
             }
-            self.commit(vec![d]).await?;
+            // Nobody reads the snapshot: skip its copy.
+            self.write(vec![d], false).await?;
             Ok((fired, reminders))
         })
         .await
+    }
+
+    /// Whether firing `level` may change the plan of the levels after it:
+    /// its actions change what planning reads (the priority, the group and
+    /// assignee, or tags when some condition looks at tags). Notifying and
+    /// adding a watcher never do; the `Escalated` event itself only marks
+    /// the level fired.
+    fn changes_plan(&self, level: &EscalationLevel) -> bool {
+        level.actions.iter().any(|a| match a {
+            EscalationAction::Notify(_) | EscalationAction::AddWatcher(_) => false,
+            EscalationAction::AddTag(_) => {
+                // An SLA policy chosen afresh may look at tags too.
+                self.inner.sla.is_some()
+                    || self
+                        .inner
+                        .escalation
+                        .as_ref()
+                        .is_some_and(EscalationConfig::reads_tags)
+            }
+            EscalationAction::Reassign(_) | EscalationAction::RaisePriority(_) => true,
+        })
+    }
+
+    /// Debug builds check every kept plan against a fresh one, so that the
+    /// test suite proves `changes_plan` right.
+    #[cfg(debug_assertions)]
+    fn check_kept_plan(
+        &self,
+        kept: &Work<'_>,
+        d: &Draft,
+        stored: &[TicketEvent],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let fresh = self.work(&d.ticket, stored, &d.events, now)?;
+        let fresh = fresh.as_ref().map(|f| (f.policy.name.as_str(), &f.planned, f.update));
+        assert_eq!(
+            fresh,
+            Some((kept.policy.name.as_str(), &kept.planned, kept.update)),
+            "a kept escalation plan differs from a fresh one"
+        );
+        Ok(())
     }
 
     /// The escalation plan of a ticket, given its full timeline (`stored`

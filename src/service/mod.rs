@@ -130,13 +130,21 @@ impl HelpDesk {
     /// delivers the notifications. Returns every draft's final snapshot, in
     /// order, including the events `derive` recorded (SLA, escalation).
     async fn commit(&self, drafts: Vec<Draft>) -> Result<Vec<Ticket>> {
-        let mut tickets = Vec::with_capacity(drafts.len());
+        self.write(drafts, true).await
+    }
+
+    /// [`commit`](Self::commit); the snapshots are returned only when
+    /// `snapshots` is set (they cost a copy of each ticket).
+    async fn write(&self, drafts: Vec<Draft>, snapshots: bool) -> Result<Vec<Ticket>> {
+        let mut tickets = Vec::with_capacity(if snapshots { drafts.len() } else { 0 });
         let mut writes = Vec::with_capacity(drafts.len());
         let mut outbox = Vec::new();
         let mut at = None;
         for mut d in drafts {
             if !d.is_changed() {
-                tickets.push(d.ticket);
+                if snapshots {
+                    tickets.push(d.ticket);
+                }
                 continue;
             }
             let derived = self.derive(&mut d).await?;
@@ -150,7 +158,9 @@ impl HelpDesk {
             outbox.extend(derived.notifications);
             // A command happens at one instant: its drafts all carry it.
             at.get_or_insert(d.at);
-            tickets.push(d.ticket.clone());
+            if snapshots {
+                tickets.push(d.ticket.clone());
+            }
             writes.push(d.into_write(derived.next_deadline));
         }
         let Some(now) = at else { return Ok(tickets) };
