@@ -37,7 +37,7 @@ fn ticket(n: u64, at: DateTime<Utc>) -> (Ticket, TicketEvent) {
         reference: TicketRef(n),
         subject: "Printer".into(),
         description: "".into(),
-        requester: Requester::new(CustomerId::new(), "C"),
+        requester: Requester::new(CustomerId::new(), "C").into(),
         channel: Channel::Email,
         category: None,
         tags: BTreeSet::new(),

@@ -39,7 +39,9 @@ fn created(reference: u64, assignee: Option<AgentId>) -> (Ticket, TicketEvent) {
             reference: TicketRef(reference),
             subject: format!("VPN drops every hour ({reference})"),
             description: "Since Monday the VPN disconnects hourly.".into(),
-            requester: Requester::new(customer, "Ada").email("ada@example.com"),
+            requester: Requester::new(customer, "Ada")
+                .email("ada@example.com")
+                .into(),
             channel: Channel::Email,
             category: Some("network/vpn".into()),
             tags: BTreeSet::from(["vpn".to_owned()]),

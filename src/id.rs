@@ -116,7 +116,11 @@ impl EventId {
     pub(crate) fn at(at: chrono::DateTime<chrono::Utc>) -> Self {
         let ms = u64::try_from(at.timestamp_millis()).unwrap_or(0);
         let nanos = u32::try_from(ms % 1000).unwrap_or(0) * 1_000_000;
-        Self(Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, ms / 1000, nanos)))
+        Self(Uuid::new_v7(uuid::Timestamp::from_unix(
+            uuid::NoContext,
+            ms / 1000,
+            nanos,
+        )))
     }
 }
 

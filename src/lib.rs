@@ -86,8 +86,8 @@ pub mod routing;
 mod service;
 pub mod sla;
 pub mod store;
-pub mod ticket;
 mod text;
+pub mod ticket;
 
 pub use access::{Action, Actor};
 pub use calendar::{BusinessCalendar, CalendarError};

@@ -95,9 +95,17 @@ impl Piece for Rfc3339 {
         if (0..=9999).contains(&year) {
             let mut b = *b"0000-00-00T00:00:00Z";
             let year = year.unsigned_abs();
-            for (i, v) in [year / 100, year % 100, t.month(), t.day(), t.hour(), t.minute(), t.second()]
-                .into_iter()
-                .enumerate()
+            for (i, v) in [
+                year / 100,
+                year % 100,
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+            ]
+            .into_iter()
+            .enumerate()
             {
                 // Every value is below 100: two digits, and the casts cannot truncate.
                 #[allow(clippy::cast_possible_truncation)]
@@ -110,11 +118,7 @@ impl Piece for Rfc3339 {
             s.push_str(std::str::from_utf8(&b).unwrap_or_default());
         } else {
             // Years RFC 3339 cannot write: chrono's own extended form.
-            s.push_str(
-                &self
-                    .0
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            );
+            s.push_str(&self.0.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         }
     }
 }
@@ -147,10 +151,25 @@ mod tests {
         let at: DateTime<Utc> = "2026-03-09T04:05:06Z".parse().unwrap();
         let r = TicketRef(1042);
         assert_eq!(
-            text(&[&"[", &r, &"] ", &String::from("VPN"), &" ", &0u64, &" ", &Rfc3339(at)]),
-            format!("[{r}] VPN 0 {}", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            text(&[
+                &"[",
+                &r,
+                &"] ",
+                &String::from("VPN"),
+                &" ",
+                &0u64,
+                &" ",
+                &Rfc3339(at)
+            ]),
+            format!(
+                "[{r}] VPN 0 {}",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )
         );
-        assert_eq!(text(&[&u64::MAX, &Priority::High]), format!("{}high", u64::MAX));
+        assert_eq!(
+            text(&[&u64::MAX, &Priority::High]),
+            format!("{}high", u64::MAX)
+        );
         let far: DateTime<Utc> = "+12026-03-09T04:05:06Z".parse().unwrap();
         assert_eq!(
             text(&[&Rfc3339(far)]),

@@ -348,9 +348,9 @@ impl EscalationConfig {
 
     /// Whether any policy's or level's condition looks at tags.
     pub(crate) fn reads_tags(&self) -> bool {
-        self.policies.iter().any(|p| {
-            p.when.tags.is_some() || p.levels.iter().any(|l| l.when.tags.is_some())
-        })
+        self.policies
+            .iter()
+            .any(|p| p.when.tags.is_some() || p.levels.iter().any(|l| l.when.tags.is_some()))
     }
 
     /// The policy for a ticket: the first whose condition matches.
@@ -571,7 +571,7 @@ pub(crate) fn test_ticket(subject: &str, category: Option<&str>) -> crate::Ticke
         reference: TicketRef(1),
         subject: subject.into(),
         description: "".into(),
-        requester: Requester::new(CustomerId::new(), "C"),
+        requester: Requester::new(CustomerId::new(), "C").into(),
         channel: Channel::Email,
         category: category.map(str::to_owned),
         tags: std::collections::BTreeSet::new(),

@@ -75,7 +75,13 @@ pub(crate) fn plan(
                     Recipient::Agent { id: a },
                     NotificationKind::Assigned,
                     text(&[&"[", &r, &"] Assigned to you: ", subj]),
-                    text(&[&"Ticket ", &r, &" (", &c.priority, &") was assigned to you."]),
+                    text(&[
+                        &"Ticket ",
+                        &r,
+                        &" (",
+                        &c.priority,
+                        &") was assigned to you.",
+                    ]),
                 );
             }
         }
@@ -130,7 +136,15 @@ pub(crate) fn plan(
                     requester(),
                     NotificationKind::StatusChanged,
                     text(&[&"[", &r, &"] Status: ", &label]),
-                    text(&[&"Your ticket ", &r, &" \"", subj, &"\" is now ", &label, &"."]),
+                    text(&[
+                        &"Your ticket ",
+                        &r,
+                        &" \"",
+                        subj,
+                        &"\" is now ",
+                        &label,
+                        &".",
+                    ]),
                 );
             }
         }
@@ -139,7 +153,13 @@ pub(crate) fn plan(
                 Recipient::Agent { id: *a },
                 NotificationKind::Assigned,
                 text(&[&"[", &r, &"] Assigned to you: ", subj]),
-                text(&[&"Ticket ", &r, &" (", &ticket.priority, &") was assigned to you."]),
+                text(&[
+                    &"Ticket ",
+                    &r,
+                    &" (",
+                    &ticket.priority,
+                    &") was assigned to you.",
+                ]),
             );
         }
         EventKind::GroupChanged { to: Some(g), .. } => {
@@ -147,7 +167,13 @@ pub(crate) fn plan(
                 Recipient::Group { id: g.clone() },
                 NotificationKind::Queued,
                 text(&[&"[", &r, &"] New in your queue: ", subj]),
-                text(&[&"Ticket ", &r, &" (", &ticket.priority, &") was moved to your group."]),
+                text(&[
+                    &"Ticket ",
+                    &r,
+                    &" (",
+                    &ticket.priority,
+                    &") was moved to your group.",
+                ]),
             );
         }
         EventKind::MergedInto { .. } => {

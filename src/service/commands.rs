@@ -10,8 +10,8 @@ use crate::priority::{Priority, PriorityOrigin};
 use crate::store::{Cursor, Page, TicketFilter, TicketQuery};
 use crate::ticket::new::{validate_body, validate_subject};
 use crate::ticket::{
-    Channel, EventActor, EventKind, FieldChange, Link, LinkKind, NewTicket, StatusCategory,
-    StatusId, Ticket, TicketCreated, TicketEvent, TicketUpdate,
+    Channel, EventActor, EventKind, FieldChange, Link, LinkKind, NewTicket, Requester,
+    StatusCategory, StatusId, Ticket, TicketCreated, TicketEvent, TicketUpdate,
 };
 
 /// One part split off a ticket by [`HelpDesk::split`].
@@ -104,7 +104,7 @@ impl HelpDesk {
             reference,
             subject: new.subject,
             description: new.description.into(),
-            requester: new.requester,
+            requester: new.requester.into(),
             channel: new.channel,
             category: new.category,
             tags: new.tags,
@@ -208,7 +208,7 @@ impl HelpDesk {
         channel: Channel,
     ) -> Result<Ticket> {
         let mut new = NewTicket::new(
-            closed.requester.clone(),
+            Requester::clone(&closed.requester),
             channel,
             closed.subject.clone(),
             body.to_owned(),
@@ -430,7 +430,7 @@ impl HelpDesk {
             let mut children = Vec::with_capacity(parts.len());
             for p in parts {
                 let mut new = NewTicket::new(
-                    original.requester.clone(),
+                    Requester::clone(&original.requester),
                     original.channel.clone(),
                     p.subject.clone(),
                     p.description.clone(),

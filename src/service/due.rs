@@ -19,8 +19,7 @@ use super::{Draft, HelpDesk};
 use crate::error::Result;
 use crate::escalation::{
     EscalationAction, EscalationConfig, EscalationLevel, EscalationPolicy, History, Metric,
-    NotifyTarget,
-    PlannedLevel, Raise, ReassignTarget, Supervisor, Trigger,
+    NotifyTarget, PlannedLevel, Raise, ReassignTarget, Supervisor, Trigger,
 };
 use crate::id::TicketId;
 use crate::notify::plan::notification;
@@ -202,7 +201,9 @@ impl HelpDesk {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let fresh = self.work(&d.ticket, stored, &d.events, now)?;
-        let fresh = fresh.as_ref().map(|f| (f.policy.name.as_str(), &f.planned, f.update));
+        let fresh = fresh
+            .as_ref()
+            .map(|f| (f.policy.name.as_str(), &f.planned, f.update));
         assert_eq!(
             fresh,
             Some((kept.policy.name.as_str(), &kept.planned, kept.update)),
@@ -454,7 +455,13 @@ impl HelpDesk {
                             Recipient::Agent { id: *a },
                             NotificationKind::Assigned,
                             text(&[&"[", &r, &"] Assigned to you: ", subj]),
-                            text(&[&"Ticket ", &r, &" (", &t.priority, &") was assigned to you."]),
+                            text(&[
+                                &"Ticket ",
+                                &r,
+                                &" (",
+                                &t.priority,
+                                &") was assigned to you.",
+                            ]),
                         ));
                     } else if let Some(g) = group {
                         out.push(notification(

@@ -1106,7 +1106,7 @@ mod tests {
         let s = c.select(&ticket);
         assert_eq!((s.policy.name.as_str(), s.matched), ("std", false));
         assert!(s.reason().contains("default"));
-        ticket.requester.tier = Some("VIP".into());
+        std::sync::Arc::make_mut(&mut ticket.requester).tier = Some("VIP".into());
         let s = c.select(&ticket);
         assert_eq!((s.policy.name.as_str(), s.matched), ("vip", true));
     }

@@ -108,7 +108,7 @@ pub fn doc_created_event(at: chrono::DateTime<chrono::Utc>) -> crate::TicketEven
             reference: crate::TicketRef(1),
             subject: "Printer down".into(),
             description: "It shows E-42.".into(),
-            requester,
+            requester: requester.into(),
             channel: Channel::Portal,
             category: None,
             tags: std::collections::BTreeSet::new(),

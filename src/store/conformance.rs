@@ -71,7 +71,9 @@ pub fn created_for(
             reference,
             subject: subject.to_owned(),
             description: format!("Description of {subject}\nwith a second line.").into(),
-            requester: Requester::new(requester, "Ada Lovelace").email("ada@example.com"),
+            requester: Requester::new(requester, "Ada Lovelace")
+                .email("ada@example.com")
+                .into(),
             channel: Channel::Email,
             category: Some("network/vpn".into()),
             tags: BTreeSet::from(["vpn".to_owned()]),

@@ -62,7 +62,7 @@ pub struct TicketCreated {
     pub reference: TicketRef,
     pub subject: String,
     pub description: Arc<str>,
-    pub requester: Requester,
+    pub requester: Arc<Requester>,
     pub channel: Channel,
     pub category: Option<String>,
     pub tags: BTreeSet<String>,

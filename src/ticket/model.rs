@@ -27,8 +27,9 @@ pub struct Ticket {
     /// The original description of the problem. Shared (`Arc<str>`): it can
     /// be up to 1 MiB, and snapshots are cloned on every command.
     pub description: Arc<str>,
-    /// Who asked.
-    pub requester: Requester,
+    /// Who asked. Shared (`Arc`): it never changes, and snapshots and
+    /// events are copied on every command.
+    pub requester: Arc<Requester>,
     /// Where the ticket came from.
     pub channel: Channel,
     /// Category, e.g. `network/vpn`.
