@@ -2,7 +2,8 @@
 //! many nodes claiming due work, and bad connection input.
 //!
 //! PostgreSQL tests read `HELPDESK_TEST_POSTGRES_URL` and are skipped with a
-//! note when it is unset; each uses its own schema and drops it.
+//! note when it is unset; each uses its own schema and drops it (the schema
+//! of a test that panicked is swept by the conformance suite an hour later).
 #![cfg(all(feature = "sqlite", feature = "test-util"))]
 
 use std::collections::HashSet;
