@@ -13,6 +13,10 @@ use crate::id::EventId;
 use crate::store::TicketWrite;
 use crate::ticket::{EventActor, EventKind, StatusId, Ticket, TicketEvent};
 
+/// An escalation deadline planned for a draft: `None` when nothing is left to fire.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Planned(pub(crate) Option<DateTime<Utc>>);
+
 #[derive(Debug, Clone)]
 pub(crate) struct Draft {
     pub(crate) ticket: Ticket,
@@ -103,10 +107,10 @@ impl Draft {
 
     /// The escalation deadline `run_due` planned, if it is still for the
     /// ticket's current version.
-    pub(crate) fn planned_deadline(&self) -> Option<Option<DateTime<Utc>>> {
+    pub(crate) fn planned_deadline(&self) -> Option<Planned> {
         self.escalation_next
             .filter(|(version, _)| *version == self.ticket.version)
-            .map(|(_, next)| next)
+            .map(|(_, next)| Planned(next))
     }
 
     pub(crate) fn is_changed(&self) -> bool {

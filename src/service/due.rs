@@ -283,7 +283,7 @@ impl HelpDesk {
         if self.inner.escalation.is_none() {
             return Ok(None);
         }
-        if let Some(next) = d.planned_deadline() {
+        if let Some(super::draft::Planned(next)) = d.planned_deadline() {
             return Ok(next);
         }
         Ok(self
