@@ -162,6 +162,49 @@ fn instant(t: i64) -> Result<DateTime<Utc>, CalendarError> {
     })
 }
 
+/// `DateTime::from_timestamp(t, 0)`, cheaper within 1970..=2200.
+#[inline]
+pub(crate) fn datetime_from_secs(t: i64) -> Option<DateTime<Utc>> {
+    table::to_datetime(t)
+}
+
+/// [`instant`] for an answer whose year is known, sparing the year search.
+#[inline]
+fn instant_at(t: table::At) -> Result<DateTime<Utc>, CalendarError> {
+    let Some(year) = t.year else {
+        return instant(t.secs);
+    };
+    table::to_datetime_in(t.secs, year).ok_or(CalendarError::OutOfRange {
+        instant: DateTime::<Utc>::MAX_UTC,
+    })
+}
+
+/// Where an instant stands in a calendar, for the SLA clock, which asks
+/// about many instants of one ticket: business time since the start of its
+/// UTC year, from which business time between two marks is a difference
+/// and a due one more lookup, and the open block at or after it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mark {
+    year: usize,
+    prefix: i64,
+    /// The open block `[open, close)` containing the instant or else the
+    /// next one in its year, in UTC seconds: `[instant, open)` is closed.
+    /// Blocks end at year ends, and `(i64::MAX, i64::MAX)` when no open
+    /// time is left.
+    pub(crate) block: (i64, i64),
+}
+
+impl Mark {
+    /// The mark of an instant `d` business seconds later within the same
+    /// UTC year (within `block`, say).
+    pub(crate) fn advanced(self, d: i64) -> Mark {
+        Mark {
+            prefix: self.prefix + d,
+            ..self
+        }
+    }
+}
+
 impl BusinessCalendar {
     fn from_file(file: CalendarFile) -> Result<Self, ConfigError> {
         let rules = compile(&file)?;
@@ -307,7 +350,7 @@ impl BusinessCalendar {
         if d < Duration::zero() {
             return Err(CalendarError::NegativeDuration { duration: d });
         }
-        instant(self.inner.engine.add(secs(start), d.num_seconds())?)
+        instant_at(self.inner.engine.add(secs(start), d.num_seconds())?)
     }
 
     /// Business time in `[a, b)`, negated when `b < a`.
@@ -400,23 +443,43 @@ impl BusinessCalendar {
         instant(self.inner.engine.next_close(secs(t))?)
     }
 
-    /// The open stretch `[open, close)` at or after `t`, in UTC seconds: what
-    /// [`next_open`](Self::next_open) and then [`next_close`](Self::next_close)
-    /// answer, without building `DateTime`s in between, for the SLA clock,
-    /// which asks once per stretch it crosses. `close` is `i64::MAX` for a
-    /// stretch that lasts past the supported range.
-    pub(crate) fn stretch_from(&self, t: DateTime<Utc>) -> Result<(i64, i64), CalendarError> {
-        let engine = &self.inner.engine;
-        let open = engine.next_open(secs(t))?;
-        let at = table::At {
-            secs: open,
-            year: table::year_index(open),
-        };
-        match engine.next_close(at) {
-            Ok(close) => Ok((open, close)),
-            Err(CalendarError::NeverCloses) => Ok((open, i64::MAX)),
-            Err(e) => Err(e),
+    /// The [`Mark`] of `t` (sub-second parts dropped, as everywhere).
+    ///
+    /// # Errors
+    ///
+    /// [`CalendarError::OutOfRange`] when `t` is outside 1970..=2200.
+    #[inline]
+    pub(crate) fn mark(&self, t: DateTime<Utc>) -> Result<Mark, CalendarError> {
+        let (year, prefix, block) = self.inner.engine.probe(secs(t))?;
+        Ok(Mark {
+            year,
+            prefix,
+            block,
+        })
+    }
+
+    /// Business seconds between two marked instants, negated when `b` is
+    /// before `a`: `between(a, b)` without looking either up again.
+    #[inline]
+    pub(crate) fn between_marks(&self, a: Mark, b: Mark) -> i64 {
+        if a.year == b.year {
+            return b.prefix - a.prefix;
         }
+        self.inner.engine.span(a.year, a.prefix, b.year, b.prefix)
+    }
+
+    /// `add(start, d)` for the marked `start` and `d > 0` business seconds.
+    ///
+    /// # Errors
+    ///
+    /// As [`add`](Self::add).
+    #[inline]
+    pub(crate) fn add_to_mark(&self, start: Mark, d: i64) -> Result<DateTime<Utc>, CalendarError> {
+        instant_at(
+            self.inner
+                .engine
+                .add_to_prefix(start.year, start.prefix, d)?,
+        )
     }
 }
 
