@@ -387,12 +387,15 @@ impl Ctx<'_> {
     }
 
     fn limits(&self, p: Priority) -> [Option<(i64, i64)>; 4] {
-        self.mps.map(|mp| {
-            mp.and_then(|mp| {
-                let t = mp.target_for(p)?.as_secs();
-                Some((t, mp.warn_after(t)))
-            })
-        })
+        // A plain loop: `array::map` went through a generic `try_map` that
+        // cost a few more instructions per metric (runs once per priority).
+        let mut out = [None; 4];
+        for (lim, mp) in out.iter_mut().zip(self.mps) {
+            if let Some((mp, t)) = mp.and_then(|mp| Some((mp, mp.target_for(p)?.as_secs()))) {
+                *lim = Some((t, mp.warn_after(t)));
+            }
+        }
+        out
     }
 
     /// The target of metric `i` at the current priority.
