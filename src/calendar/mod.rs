@@ -162,10 +162,27 @@ fn instant(t: i64) -> Result<DateTime<Utc>, CalendarError> {
     })
 }
 
-/// `DateTime::from_timestamp(t, 0)`, cheaper within 1970..=2200.
+/// The UTC year of an instant, as a hint for [`datetime_from_secs`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct YearHint(Option<usize>);
+
+impl YearHint {
+    /// The year of `t`.
+    #[inline]
+    pub(crate) fn of(t: DateTime<Utc>) -> YearHint {
+        YearHint(table::At::new(t).year)
+    }
+}
+
+/// `DateTime::from_timestamp(t, 0)`, cheaper within 1970..=2200, and
+/// cheaper still when `t` is in the year of `hint` (later years cost a
+/// search).
 #[inline]
-pub(crate) fn datetime_from_secs(t: i64) -> Option<DateTime<Utc>> {
-    table::to_datetime(t)
+pub(crate) fn datetime_from_secs(t: i64, hint: YearHint) -> Option<DateTime<Utc>> {
+    match hint.0 {
+        Some(year) => table::to_datetime_in(t, year),
+        None => table::to_datetime(t),
+    }
 }
 
 /// [`instant`] for an answer whose year is known, sparing the year search.

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use super::{
     CycleOutcome, Metric, MetricPolicy, MetricState, MetricStatus, Reopen, SlaPolicy, SlaStatus,
 };
-use crate::calendar::{BusinessCalendar, CalendarError, Mark};
+use crate::calendar::{BusinessCalendar, CalendarError, Mark, YearHint, datetime_from_secs};
 use crate::error::{Error, Result};
 use crate::priority::Priority;
 use crate::ticket::{EventKind, Lifecycle, StatusCategory, StatusId, TicketEvent};
@@ -266,6 +266,8 @@ struct BizClock<'a> {
     t0: DateTime<Utc>,
     /// `t0` in whole seconds, kept to spare a date conversion per event.
     t0_s: i64,
+    /// `t0`'s year, where the 24/7 dues usually fall.
+    t0_year: YearHint,
     /// `t0`'s mark, from which dues are found; `None` when the calendar
     /// cannot place `t0` (the calendar's own calls then report why).
     origin: Option<Mark>,
@@ -291,6 +293,7 @@ impl<'a> BizClock<'a> {
             always_open,
             t0,
             t0_s: t0.timestamp(),
+            t0_year: YearHint::of(t0),
             origin,
             day: t0.date_naive(),
             day_s: t0.timestamp() - i64::from(t0.time().num_seconds_from_midnight()),
@@ -359,7 +362,7 @@ impl<'a> BizClock<'a> {
     /// The earliest instant at which `b` business seconds since creation are used up.
     fn instant(&self, b: i64) -> Result<DateTime<Utc>, CalendarError> {
         if self.always_open {
-            if let Some(t) = crate::calendar::datetime_from_secs(self.t0_s + b.max(0)) {
+            if let Some(t) = datetime_from_secs(self.t0_s + b.max(0), self.t0_year) {
                 return Ok(t);
             }
         } else if let (true, Some(origin)) = (b > 0, self.origin) {
