@@ -1,9 +1,10 @@
 //! Business-time arithmetic over lazily built, cached year tables.
 //!
 //! Instants are UTC seconds. Each UTC year from [`FIRST_YEAR`] to
-//! [`LAST_YEAR`] gets a [`YearTable`] on first use, kept in a `OnceLock` so
-//! concurrent readers never block each other once it exists. Within a year
-//! every answer is a binary search; crossing years adds one step per year.
+//! [`LAST_YEAR`](super::table::LAST_YEAR) gets a [`YearTable`] on first
+//! use, kept in a `OnceLock` so concurrent readers never block each other
+//! once it exists. Within a year every answer is an indexed lookup (see
+//! [`YearTable`]); crossing years adds one step per year.
 
 use std::sync::OnceLock;
 

@@ -40,8 +40,8 @@
 //!
 //! Each UTC year is compiled, on first use, into a table of open intervals
 //! with running totals and cached (thread-safely) inside the calendar, so
-//! `add` and `between` are a binary search each, independent of the duration
-//! and of the number of holidays. Clones share the cache.
+//! `add` and `between` are a few indexed lookups each, independent of the
+//! duration and of the number of holidays. Clones share the cache.
 //!
 //! # Examples
 //!

@@ -1,6 +1,8 @@
 //! One UTC year of a calendar compiled into sorted open blocks with running
 //! totals, so that business time up to an instant, and the instant reached by
-//! a business time, are each one binary search.
+//! a business time, are each an indexed lookup: the blocks are indexed by
+//! UTC day and by running total, and a lookup walks the few blocks of one
+//! index entry (or searches them, when there are many).
 
 use chrono::{
     DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone,
