@@ -288,17 +288,19 @@ struct BizClock<'a> {
 impl<'a> BizClock<'a> {
     fn new(cal: &'a BusinessCalendar, always_open: bool, t0: DateTime<Utc>) -> Self {
         let origin = if always_open { None } else { cal.mark(t0).ok() };
+        // Once: the compiler computes each `timestamp()` call anew.
+        let t0_s = t0.timestamp();
         BizClock {
             cal,
             always_open,
             t0,
-            t0_s: t0.timestamp(),
+            t0_s,
             t0_year: YearHint::of(t0),
             origin,
             day: t0.date_naive(),
-            day_s: t0.timestamp() - i64::from(t0.time().num_seconds_from_midnight()),
+            day_s: t0_s - i64::from(t0.time().num_seconds_from_midnight()),
             last_t: t0,
-            last_s: t0.timestamp(),
+            last_s: t0_s,
             last_b: 0,
             last: origin,
         }
