@@ -11,6 +11,13 @@
 //! ```sh
 //! cargo bench --bench sla
 //! ```
+//!
+//! For instruction counts, which machine load cannot disturb, set
+//! `SLA_ITERS=N` (and `SLA_OP=add|between`, default add): the binary then
+//! runs N passes over the 10,000 cases on this crate's calendar without
+//! criterion and exits, so under `valgrind --tool=callgrind` the difference
+//! between two values of N, divided by 10,000 times their difference, is the
+//! cost of one call.
 
 use std::hint::black_box;
 use std::time::Duration as StdDuration;
@@ -84,7 +91,40 @@ fn workclock(extra: &[NaiveDate]) -> Schedule {
         .expect("valid schedule")
 }
 
+/// Runs `n` passes of `op` over all cases, outside criterion, for callgrind.
+fn fixed_iterations(n: u64, op: &str, cases: &[Case]) {
+    let ours = BusinessCalendar::from_toml(CALENDAR).expect("reference calendar");
+    // The same check as the criterion run, which also builds the year
+    // tables, so N = 0 includes it.
+    for case in cases {
+        assert_eq!(ours.add(case.start, case.d).ok(), Some(case.due));
+    }
+    match op {
+        "add" => {
+            for _ in 0..n {
+                for case in cases {
+                    let _ = black_box(ours.add(black_box(case.start), black_box(case.d)));
+                }
+            }
+        }
+        "between" => {
+            for _ in 0..n {
+                for case in cases {
+                    let _ = black_box(ours.between(black_box(case.start), black_box(case.due)));
+                }
+            }
+        }
+        other => panic!("SLA_OP must be add or between, not {other}"),
+    }
+}
+
 fn main() {
+    if let Ok(n) = std::env::var("SLA_ITERS") {
+        let n = n.parse().expect("SLA_ITERS must be a count");
+        let op = std::env::var("SLA_OP").unwrap_or_else(|_| "add".into());
+        fixed_iterations(n, &op, &cases());
+        return;
+    }
     let mut c = Criterion::default()
         .warm_up_time(StdDuration::from_millis(500))
         .measurement_time(StdDuration::from_secs(3))

@@ -4,8 +4,9 @@
 //! Run: `cargo bench --no-default-features --bench sla_eval`.
 //!
 //! For instruction counts, which machine load cannot disturb, set
-//! `SLA_EVAL_ITERS=N` (and `SLA_EVAL_CASE=office|24x7`, default office): the
-//! binary then runs N evaluations without criterion and exits, so under
+//! `SLA_EVAL_ITERS=N` (and `SLA_EVAL_CASE=office|24x7`, default office, and
+//! `SLA_EVAL_EVENTS=1..=50`, default 50, to evaluate only the first events):
+//! the binary then runs N evaluations without criterion and exits, so under
 //! `valgrind --tool=callgrind` the difference between two values of N
 //! divided by their difference is the cost of one evaluation.
 
@@ -169,7 +170,7 @@ fn bench(c: &mut Criterion) {
 }
 
 /// Runs `n` evaluations of one case, outside criterion, for callgrind.
-fn fixed_iterations(n: u64, case: &str) {
+fn fixed_iterations(n: u64, case: &str, len: usize) {
     let config = SlaConfig::from_toml(CONFIG).unwrap();
     let name = match case {
         "office" => "standard",
@@ -178,17 +179,18 @@ fn fixed_iterations(n: u64, case: &str) {
     };
     let selected = config.get(name).unwrap();
     let lifecycle = Lifecycle::default();
-    let events = history();
-    let now = events.last().unwrap().at + Duration::hours(1);
+    let all = history();
+    let now = all.last().unwrap().at + Duration::hours(1);
+    let events = &all[..len.clamp(1, all.len())];
     // The same warm-up as the criterion run, so N = 0 includes it.
-    evaluate(selected.policy, selected.calendar, &lifecycle, &events, now).unwrap();
+    evaluate(selected.policy, selected.calendar, &lifecycle, events, now).unwrap();
     for _ in 0..n {
         black_box(
             evaluate(
                 selected.policy,
                 selected.calendar,
                 black_box(&lifecycle),
-                black_box(&events),
+                black_box(events),
                 black_box(now),
             )
             .unwrap(),
@@ -209,7 +211,9 @@ fn main() {
     if let Ok(n) = std::env::var("SLA_EVAL_ITERS") {
         let n = n.parse().expect("SLA_EVAL_ITERS must be a count");
         let case = std::env::var("SLA_EVAL_CASE").unwrap_or_else(|_| "office".into());
-        fixed_iterations(n, &case);
+        let len = std::env::var("SLA_EVAL_EVENTS")
+            .map_or(50, |v| v.parse().expect("SLA_EVAL_EVENTS must be a count"));
+        fixed_iterations(n, &case, len);
         return;
     }
     benches();

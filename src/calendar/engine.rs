@@ -1,9 +1,10 @@
 //! Business-time arithmetic over lazily built, cached year tables.
 //!
 //! Instants are UTC seconds. Each UTC year from [`FIRST_YEAR`] to
-//! [`LAST_YEAR`] gets a [`YearTable`] on first use, kept in a `OnceLock` so
-//! concurrent readers never block each other once it exists. Within a year
-//! every answer is a binary search; crossing years adds one step per year.
+//! [`LAST_YEAR`](super::table::LAST_YEAR) gets a [`YearTable`] on first
+//! use, kept in a `OnceLock` so concurrent readers never block each other
+//! once it exists. Within a year every answer is an indexed lookup (see
+//! [`YearTable`]); crossing years adds one step per year.
 
 use std::sync::OnceLock;
 
@@ -63,21 +64,41 @@ impl Engine {
         t.year.ok_or_else(|| CalendarError::out_of_range(t.secs))
     }
 
-    /// The earliest `t >= start` with `between(start, t) == d`, for `d >= 0`.
+    /// The earliest `t >= start` with `between(start, t) == d`, for `d >= 0`,
+    /// with its cached year (the year whose table it was found in: `t` may
+    /// also be that year's end).
     #[inline]
-    pub(crate) fn add(&self, start: At, d: i64) -> Result<i64, CalendarError> {
-        let mut year = Self::year(start)?;
-        let start = start.secs;
+    pub(crate) fn add(&self, start: At, d: i64) -> Result<At, CalendarError> {
+        let year = Self::year(start)?;
         if d == 0 {
             return Ok(start);
         }
-        let mut target = d;
+        let prefix = if self.exhausted(year) {
+            0
+        } else {
+            self.table(year).prefix(start.secs)
+        };
+        self.add_to_prefix(year, prefix, d)
+    }
+
+    /// The earliest instant at which business time from the start of
+    /// `year` reaches `prefix + d`, for `d > 0` and `prefix` at most the
+    /// year's total.
+    #[inline]
+    pub(crate) fn add_to_prefix(
+        &self,
+        mut year: usize,
+        prefix: i64,
+        d: i64,
+    ) -> Result<At, CalendarError> {
+        let mut target = prefix + d;
         if !self.exhausted(year) {
             let table = self.table(year);
-            let (prefix, from) = table.prefix_at(start);
-            target += prefix;
             if target <= table.total {
-                return Ok(table.locate(target, from));
+                return Ok(At {
+                    secs: table.locate(target),
+                    year: Some(year),
+                });
             }
             target -= table.total;
         }
@@ -91,10 +112,43 @@ impl Engine {
             }
             let table = self.table(year);
             if target <= table.total {
-                return Ok(table.locate(target, 0));
+                return Ok(At {
+                    secs: table.locate(target),
+                    year: Some(year),
+                });
             }
             target -= table.total;
         }
+    }
+
+    /// Business seconds from the start of `t`'s year to `t`, and the open
+    /// block containing `t` or else the next one that year (see
+    /// [`YearTable::probe`]; `(i64::MAX, i64::MAX)` once no open time is left).
+    #[inline]
+    pub(crate) fn probe(&self, t: At) -> Result<(usize, i64, (i64, i64)), CalendarError> {
+        let year = Self::year(t)?;
+        if self.exhausted(year) {
+            return Ok((year, 0, (i64::MAX, i64::MAX)));
+        }
+        let (prefix, block) = self.table(year).probe(t.secs, YEAR_STARTS[year + 1]);
+        Ok((year, prefix, block))
+    }
+
+    /// Business seconds from `prefix_a` into year `ya` to `prefix_b` into
+    /// year `yb`, negated when `yb < ya`: what [`between`](Self::between)
+    /// answers for two probed instants, without probing again.
+    pub(crate) fn span(&self, ya: usize, prefix_a: i64, yb: usize, prefix_b: i64) -> i64 {
+        if yb < ya {
+            return -self.span(yb, prefix_b, ya, prefix_a);
+        }
+        let mut total = prefix_b - prefix_a;
+        for year in ya..yb {
+            if self.exhausted(year) {
+                break;
+            }
+            total += self.table(year).total;
+        }
+        total
     }
 
     /// Business seconds in `[a, b)`, negated when `b < a`.

@@ -40,8 +40,8 @@
 //!
 //! Each UTC year is compiled, on first use, into a table of open intervals
 //! with running totals and cached (thread-safely) inside the calendar, so
-//! `add` and `between` are a binary search each, independent of the duration
-//! and of the number of holidays. Clones share the cache.
+//! `add` and `between` are a few indexed lookups each, independent of the
+//! duration and of the number of holidays. Clones share the cache.
 //!
 //! # Examples
 //!
@@ -69,6 +69,7 @@
 
 mod config;
 mod engine;
+mod mark;
 mod table;
 
 use std::fmt;
@@ -79,6 +80,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use self::config::{CalendarFile, compile};
 use self::engine::Engine;
+pub(crate) use self::mark::{Mark, YearHint, datetime_from_secs};
 use crate::ConfigError;
 
 /// A business calendar could not be built or could not answer.
@@ -158,6 +160,17 @@ fn secs(t: DateTime<Utc>) -> table::At {
 #[inline]
 fn instant(t: i64) -> Result<DateTime<Utc>, CalendarError> {
     table::to_datetime(t).ok_or(CalendarError::OutOfRange {
+        instant: DateTime::<Utc>::MAX_UTC,
+    })
+}
+
+/// [`instant`] for an answer whose year is known, sparing the year search.
+#[inline]
+fn instant_at(t: table::At) -> Result<DateTime<Utc>, CalendarError> {
+    let Some(year) = t.year else {
+        return instant(t.secs);
+    };
+    table::to_datetime_in(t.secs, year).ok_or(CalendarError::OutOfRange {
         instant: DateTime::<Utc>::MAX_UTC,
     })
 }
@@ -307,7 +320,7 @@ impl BusinessCalendar {
         if d < Duration::zero() {
             return Err(CalendarError::NegativeDuration { duration: d });
         }
-        instant(self.inner.engine.add(secs(start), d.num_seconds())?)
+        instant_at(self.inner.engine.add(secs(start), d.num_seconds())?)
     }
 
     /// Business time in `[a, b)`, negated when `b < a`.
@@ -398,25 +411,6 @@ impl BusinessCalendar {
     /// ```
     pub fn next_close(&self, t: DateTime<Utc>) -> Result<DateTime<Utc>, CalendarError> {
         instant(self.inner.engine.next_close(secs(t))?)
-    }
-
-    /// The open stretch `[open, close)` at or after `t`, in UTC seconds: what
-    /// [`next_open`](Self::next_open) and then [`next_close`](Self::next_close)
-    /// answer, without building `DateTime`s in between, for the SLA clock,
-    /// which asks once per stretch it crosses. `close` is `i64::MAX` for a
-    /// stretch that lasts past the supported range.
-    pub(crate) fn stretch_from(&self, t: DateTime<Utc>) -> Result<(i64, i64), CalendarError> {
-        let engine = &self.inner.engine;
-        let open = engine.next_open(secs(t))?;
-        let at = table::At {
-            secs: open,
-            year: table::year_index(open),
-        };
-        match engine.next_close(at) {
-            Ok(close) => Ok((open, close)),
-            Err(CalendarError::NeverCloses) => Ok((open, i64::MAX)),
-            Err(e) => Err(e),
-        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! One UTC year of a calendar compiled into sorted open blocks with running
 //! totals, so that business time up to an instant, and the instant reached by
-//! a business time, are each one binary search.
+//! a business time, are each an indexed lookup: the blocks are indexed by
+//! UTC day and by running total, and a lookup walks the few blocks of one
+//! index entry (or searches them, when there are many).
 
 use chrono::{
     DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone,
@@ -86,9 +88,11 @@ impl At {
         let year = n.year();
         if (FIRST_YEAR..=LAST_YEAR).contains(&year) {
             let i = (year - FIRST_YEAR) as usize;
+            // Through `time()`: `NaiveTime` keeps the seconds of the day,
+            // while `NaiveDateTime` recomputes them from hours and minutes.
             let secs = YEAR_STARTS[i]
                 + i64::from(n.ordinal0()) * 86_400
-                + i64::from(n.num_seconds_from_midnight());
+                + i64::from(n.time().num_seconds_from_midnight());
             At {
                 secs,
                 year: Some(i),
@@ -102,20 +106,54 @@ impl At {
     }
 }
 
+/// `JAN_FIRST[i]` is January 1 of year `FIRST_YEAR + i`: a date in a known
+/// year is then that date with its ordinal replaced, which is cheaper than
+/// chrono's conversions from a year or a day number.
+const JAN_FIRST: [NaiveDate; YEARS] = {
+    let mut out = [NaiveDate::MIN; YEARS];
+    let mut i = 0;
+    while i < YEARS {
+        if let Some(date) = NaiveDate::from_ymd_opt(FIRST_YEAR + i as i32, 1, 1) {
+            out[i] = date;
+        }
+        i += 1;
+    }
+    out
+};
+
 /// `t` as a `DateTime`; within the cached years this avoids chrono's
 /// general day-number conversion, which costs as much as a lookup.
 #[inline]
 pub(crate) fn to_datetime(t: i64) -> Option<DateTime<Utc>> {
-    let Some(y) = year_index(t) else {
-        return DateTime::from_timestamp(t, 0);
+    match year_index(t) {
+        Some(y) => to_datetime_in(t, y),
+        None => DateTime::from_timestamp(t, 0),
+    }
+}
+
+/// `t` as a `DateTime`, given the cached year `y` that holds `t` or ends
+/// at `t` (an answer that uses up the last open block of a year): the
+/// year is then known without a search.
+#[inline]
+pub(crate) fn to_datetime_in(t: i64, y: usize) -> Option<DateTime<Utc>> {
+    let offset = t - *YEAR_STARTS.get(y)?;
+    let (day, second) = (offset / 86_400, offset % 86_400);
+    let date = match JAN_FIRST.get(y)?.with_ordinal0(day as u32) {
+        Some(date) if offset >= 0 => date,
+        // Past the year's last day: January 1 of the next year, if cached.
+        _ => return to_datetime_next(t, y),
     };
-    let offset = t - YEAR_STARTS[y];
-    let date = NaiveDate::from_yo_opt(FIRST_YEAR + y as i32, (offset / 86_400) as u32 + 1)?;
-    let time = NaiveTime::from_num_seconds_from_midnight_opt((offset % 86_400) as u32, 0)?;
-    Some(DateTime::from_naive_utc_and_offset(
-        NaiveDateTime::new(date, time),
-        Utc,
-    ))
+    let time = NaiveTime::from_num_seconds_from_midnight_opt(second as u32, 0)?;
+    Some(NaiveDateTime::new(date, time).and_utc())
+}
+
+/// The rare case of [`to_datetime_in`] where `t` is not in year `y`.
+#[cold]
+fn to_datetime_next(t: i64, y: usize) -> Option<DateTime<Utc>> {
+    match year_index(t) {
+        Some(next) if next != y => to_datetime_in(t, next),
+        _ => DateTime::from_timestamp(t, 0),
+    }
 }
 
 /// The open time of one year `[lo, hi)`: maximal open blocks, clipped to
@@ -131,6 +169,12 @@ pub(crate) struct YearTable {
     /// of the year (one extra entry for the end), so finding the block of an
     /// instant starts at most a day's blocks away.
     day_first: Box<[u32]>,
+    /// The same in business time: `due_first[k]` is the first block whose
+    /// running total passes `k << due_shift` (at most the last block), with
+    /// buckets about as wide as a block, so finding the block where a due
+    /// falls starts at most a bucket's blocks away, whatever the duration.
+    due_first: Box<[u32]>,
+    due_shift: u32,
     /// Business seconds in the whole year.
     pub(crate) total: i64,
 }
@@ -163,24 +207,35 @@ impl YearTable {
         }
         let on = union(on);
         let off = union(off);
+        let mut blocks = Vec::with_capacity(on.len());
+        subtract(&on, &off, |start, end| blocks.push((start, end)));
+        Self::from_blocks(lo, hi, &blocks)
+    }
+
+    /// The table of `[lo, hi)` open in `blocks`: sorted, disjoint, not
+    /// touching, non-empty and within `[lo, hi)`.
+    fn from_blocks(lo: i64, hi: i64, blocks: &[(i64, i64)]) -> Self {
         let (mut starts, mut ends, mut cum_end) = (Vec::new(), Vec::new(), Vec::new());
         let mut total = 0;
-        subtract(&on, &off, |start, end| {
+        for &(start, end) in blocks {
             total += end - start;
             starts.push(start);
             ends.push(end);
             cum_end.push(total);
-        });
+        }
         let days = (hi - lo + 86_399) / 86_400;
         let day_first = (0..=days)
             .map(|k| ends.partition_point(|&e| e <= lo + k * 86_400) as u32)
             .collect();
+        let (due_first, due_shift) = due_index(&cum_end, total);
         YearTable {
             lo,
             starts: starts.into_boxed_slice(),
             ends: ends.into_boxed_slice(),
             cum_end: cum_end.into_boxed_slice(),
             day_first,
+            due_first,
+            due_shift,
             total,
         }
     }
@@ -211,52 +266,53 @@ impl YearTable {
         }
     }
 
-    /// Business seconds from the year's start to `t`, and the block of `t`
-    /// (the first block ending after it) to start searches from.
+    /// Business seconds from the year's start to `t`, and the open block
+    /// `(start, end)` containing `t` or else the next one in the year
+    /// (`(hi, hi)` for the year's end `hi` when there is none).
     #[inline]
-    pub(crate) fn prefix_at(&self, t: i64) -> (i64, usize) {
+    pub(crate) fn probe(&self, t: i64, hi: i64) -> (i64, (i64, i64)) {
         let i = self.block_index(t);
-        let p = match self.starts.get(i) {
-            Some(&start) if start <= t => self.cum_end[i] - (self.ends[i] - t),
-            _ => i.checked_sub(1).map_or(0, |j| self.cum_end[j]),
-        };
-        (p, i)
+        match (self.starts.get(i), self.ends.get(i), self.cum_end.get(i)) {
+            (Some(&start), Some(&end), Some(&cum)) => {
+                let prefix = if start <= t {
+                    cum - (end - t)
+                } else {
+                    cum - (end - start)
+                };
+                (prefix, (start, end))
+            }
+            _ => (self.total, (hi, hi)),
+        }
     }
 
     /// The earliest instant whose prefix is `target`, for
-    /// `0 < target <= total`, searching from block `from` whose prefix
-    /// before it is below `target`.
+    /// `0 < target <= total`.
     #[inline]
-    pub(crate) fn locate(&self, target: i64, from: usize) -> i64 {
-        // Dues are usually a few blocks away: gallop, then bisect.
+    pub(crate) fn locate(&self, target: i64) -> i64 {
         let cum = &self.cum_end;
-        let (mut lo, mut step) = (from, 1);
-        let mut hi = loop {
-            let probe = lo + step;
-            if probe >= cum.len() {
-                break cum.len() - 1;
-            }
-            if cum[probe] >= target {
-                break probe;
-            }
-            lo = probe;
-            step *= 2;
+        // Buckets are `(k << shift, (k + 1) << shift]`; the answer is the
+        // first block reaching `target`, between this bucket's first block
+        // and the next one's.
+        let k = ((target - 1) >> self.due_shift) as usize;
+        let (mut i, last) = match (self.due_first.get(k), self.due_first.get(k + 1)) {
+            (Some(&i), Some(&last)) => (i as usize, last as usize),
+            _ => (0, cum.len().saturating_sub(1)),
         };
-        if cum[lo] >= target {
-            hi = lo;
+        if last - i > 8 {
+            // Many short blocks in one bucket: search instead of walking.
+            i += cum
+                .get(i..last)
+                .map_or(0, |c| c.partition_point(|&c| c < target));
         } else {
-            // Invariant: cum[lo] < target <= cum[hi].
-            while hi - lo > 1 {
-                let mid = lo + (hi - lo) / 2;
-                if cum[mid] < target {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                }
+            while i < last && cum[i] < target {
+                i += 1;
             }
         }
-        // `target <= total`, the last `cum_end`, so `hi` ends at or after it.
-        self.ends[hi] - (cum[hi] - target)
+        match (self.ends.get(i), cum.get(i)) {
+            (Some(&end), Some(&c)) => end - (c - target),
+            // Only for a target past the total, which callers rule out.
+            _ => self.ends.last().copied().unwrap_or(self.lo),
+        }
     }
 
     /// The open block containing `t`, as `(start, end)`.
@@ -271,6 +327,22 @@ impl YearTable {
         let i = self.block_index(t);
         Some((*self.starts.get(i)?, *self.ends.get(i)?))
     }
+}
+
+/// The bucket index of [`YearTable::due_first`] for running totals `cum`
+/// ending at `total`: buckets of a power of two seconds, no wider than the
+/// mean block, so that most buckets hold one or two block ends.
+fn due_index(cum: &[i64], total: i64) -> (Box<[u32]>, u32) {
+    let Some(last) = cum.len().checked_sub(1) else {
+        return (Box::new([0, 0]), 0);
+    };
+    let mean = (total / cum.len() as i64).max(1);
+    let shift = mean.ilog2();
+    let buckets = ((total - 1).max(0) >> shift) as usize + 2;
+    let first = (0..buckets)
+        .map(|k| cum.partition_point(|&c| c <= (k as i64) << shift).min(last) as u32)
+        .collect();
+    (first, shift)
 }
 
 fn utc_date(t: i64) -> NaiveDate {
@@ -499,6 +571,99 @@ mod tests {
         for y in 2100..=2300 {
             let e = equivalent_year(y);
             assert!((2072..=2099).contains(&e), "{y}");
+        }
+    }
+
+    /// `locate` and `probe` against a walk over the blocks, on layouts that
+    /// stress the bucket index: one block, many tiny ones next to a huge
+    /// one, uneven gaps, and blocks touching the year's ends.
+    #[test]
+    fn locate_and_probe_match_a_walk() {
+        let (lo, hi) = (YEAR_STARTS[56], YEAR_STARTS[57]);
+        let mut layouts: Vec<Vec<(i64, i64)>> = vec![
+            vec![(lo, hi)],
+            vec![(lo + 5, lo + 6)],
+            (0..3000)
+                .map(|i| (lo + 3 * i, lo + 3 * i + 1))
+                .chain([(lo + 20_000, hi)])
+                .collect(),
+        ];
+        let mut x: i64 = 12_345;
+        let mut next = |n: i64| {
+            x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
+            x % n
+        };
+        for _ in 0..4 {
+            let mut blocks = Vec::new();
+            let mut t = lo + next(100_000);
+            while t < hi {
+                let end = (t + 1 + next(40_000)).min(hi);
+                blocks.push((t, end));
+                t = end + 1 + next(200_000);
+            }
+            layouts.push(blocks);
+        }
+        for blocks in layouts {
+            let table = YearTable::from_blocks(lo, hi, &blocks);
+            // The running total after each block.
+            let cum: Vec<i64> = blocks
+                .iter()
+                .scan(0, |c, &(s, e)| {
+                    *c += e - s;
+                    Some(*c)
+                })
+                .collect();
+            let total = *cum.last().unwrap();
+            assert_eq!(table.total, total);
+            let walk_locate = |target: i64| {
+                let i = cum.partition_point(|&c| c < target);
+                blocks[i].1 - (cum[i] - target)
+            };
+            let mut targets: Vec<i64> = (0..2000).map(|_| 1 + next(total)).collect();
+            targets.extend([1, total]);
+            targets.extend(
+                cum.iter()
+                    .flat_map(|&c| [c, c + 1])
+                    .filter(|&c| c <= total)
+                    .take(500),
+            );
+            for target in targets {
+                assert_eq!(table.locate(target), walk_locate(target), "{target}");
+            }
+            let walk_probe = |t: i64| {
+                let i = blocks.partition_point(|&(_, e)| e <= t);
+                let before = if i == 0 { 0 } else { cum[i - 1] };
+                match blocks.get(i) {
+                    Some(&(s, e)) => (before + (t - s).max(0), (s, e)),
+                    None => (total, (hi, hi)),
+                }
+            };
+            for _ in 0..2000 {
+                let t = lo + next(hi - lo);
+                assert_eq!(table.probe(t, hi), walk_probe(t), "{t}");
+            }
+            for &(s, e) in blocks.iter().take(500) {
+                for t in [s - 1, s, e - 1, e] {
+                    if (lo..hi).contains(&t) {
+                        assert_eq!(table.probe(t, hi), walk_probe(t), "{t}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn to_datetime_in_a_known_year() {
+        for i in 0..YEARS {
+            for t in [
+                YEAR_STARTS[i],
+                YEAR_STARTS[i] + 59 * 86_400 + 3_601,
+                YEAR_STARTS[i + 1] - 1,
+                // The end of year `i`, as an answer found in its table.
+                YEAR_STARTS[i + 1],
+            ] {
+                assert_eq!(to_datetime_in(t, i), DateTime::from_timestamp(t, 0), "{t}");
+            }
         }
     }
 

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use super::{
     CycleOutcome, Metric, MetricPolicy, MetricState, MetricStatus, Reopen, SlaPolicy, SlaStatus,
 };
-use crate::calendar::{BusinessCalendar, CalendarError};
+use crate::calendar::{BusinessCalendar, CalendarError, Mark, YearHint, datetime_from_secs};
 use crate::error::{Error, Result};
 use crate::priority::Priority;
 use crate::ticket::{EventKind, Lifecycle, StatusCategory, StatusId, TicketEvent};
@@ -187,11 +187,16 @@ pub fn evaluate(
     let now = now.max(clk.last_t);
     let b_now = clk.b(now)?;
     let mut next_deadline: Option<DateTime<Utc>> = None;
-    let mut metrics = [MetricStatus::empty(Metric::FirstResponse); 4];
-    for (i, tr) in tracks.iter_mut().enumerate() {
-        let m = Metric::ALL[i];
+    // Filled in place: the status is about a kilobyte, and building each
+    // metric aside and moving it in cost a copy per metric.
+    let mut out = SlaStatus {
+        policy: policy.name.clone(),
+        at: now,
+        metrics: Metric::ALL.map(MetricStatus::empty),
+        next_deadline: None,
+    };
+    for (i, (tr, s)) in tracks.iter_mut().zip(&mut out.metrics).enumerate() {
         let current = ctx.target(i);
-        let mut s = MetricStatus::empty(m);
         s.previous = tr.previous;
         s.cycle = tr.cycle;
         s.started_at = tr.started_at;
@@ -243,28 +248,29 @@ pub fn evaluate(
         if s.state == MetricState::Breached {
             s.due = tr.breached_at;
         }
-        metrics[i] = s;
     }
-    Ok(SlaStatus {
-        policy: policy.name.clone(),
-        at: now,
-        metrics,
-        next_deadline,
-    })
+    out.next_deadline = next_deadline;
+    Ok(out)
 }
 
 /// Business time since creation, `B(t) = between(created, t)`, for
 /// instants asked in (mostly) increasing order.
 ///
-/// It remembers the calendar's next open stretch `[open, close)` after the
-/// last instant asked, so instants before `close` cost no calendar lookup:
-/// a ticket's events cluster within a few stretches.
+/// It remembers where the last instant asked stands in the calendar (a
+/// [`Mark`]), so the next lookup is one search and a difference, and the
+/// open block after it, so instants before that block ends cost no lookup
+/// at all: a ticket's events cluster within a few blocks.
 struct BizClock<'a> {
     cal: &'a BusinessCalendar,
     always_open: bool,
     t0: DateTime<Utc>,
     /// `t0` in whole seconds, kept to spare a date conversion per event.
     t0_s: i64,
+    /// `t0`'s year, where the 24/7 dues usually fall.
+    t0_year: YearHint,
+    /// `t0`'s mark, from which dues are found; `None` when the calendar
+    /// cannot place `t0` (the calendar's own calls then report why).
+    origin: Option<Mark>,
     /// The UTC day of the last instant converted to seconds, and its
     /// midnight in seconds: events cluster within days, and the day number
     /// is the costly part of the conversion.
@@ -274,30 +280,37 @@ struct BizClock<'a> {
     /// `last_t` in whole seconds, truncated as the calendar does.
     last_s: i64,
     last_b: i64,
-    /// `(open, close)` in seconds: `[last_s, open)` is closed and
-    /// `[open, close)` open, with `last_s < close`.
-    window: Option<(i64, i64)>,
+    /// `last_t`'s mark (its `block` is the one after the last lookup, and
+    /// `last_s` never passes its end).
+    last: Option<Mark>,
 }
 
 impl<'a> BizClock<'a> {
     fn new(cal: &'a BusinessCalendar, always_open: bool, t0: DateTime<Utc>) -> Self {
+        let origin = if always_open { None } else { cal.mark(t0).ok() };
+        // Once: the compiler computes each `timestamp()` call anew.
+        let t0_s = t0.timestamp();
         BizClock {
             cal,
             always_open,
             t0,
-            t0_s: t0.timestamp(),
+            t0_s,
+            t0_year: YearHint::of(t0),
+            origin,
             day: t0.date_naive(),
-            day_s: t0.timestamp() - i64::from(t0.time().num_seconds_from_midnight()),
+            day_s: t0_s - i64::from(t0.time().num_seconds_from_midnight()),
             last_t: t0,
-            last_s: t0.timestamp(),
+            last_s: t0_s,
             last_b: 0,
-            window: None,
+            last: origin,
         }
     }
 
-    // Inlined: called for most events, and the call with its `Result`
-    // return cost about as much as the fast paths themselves.
-    #[inline]
+    // Inlined (always: `evaluate` is too big for the heuristics to agree):
+    // called for most events, and the call with its `Result` return cost
+    // about as much as the fast paths themselves.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn b(&mut self, t: DateTime<Utc>) -> Result<i64, CalendarError> {
         if t == self.last_t {
             return Ok(self.last_b);
@@ -305,10 +318,16 @@ impl<'a> BizClock<'a> {
         let s = self.seconds(t);
         if self.always_open {
             self.last_b = s - self.t0_s;
-        } else if let Some((open, _)) = self.window.filter(|&(_, c)| s >= self.last_s && s < c) {
-            self.last_b += (s - open.max(self.last_s)).max(0);
         } else {
-            self.last_b += self.step(t)?;
+            match self.last {
+                // Within the last block, or in the closed time before it.
+                Some(last) if s >= self.last_s && s < last.block.1 => {
+                    let d = (s - last.block.0.max(self.last_s)).max(0);
+                    self.last_b += d;
+                    self.last = Some(last.advanced(d));
+                }
+                _ => self.last_b += self.step(t)?,
+            }
         }
         self.last_t = t;
         self.last_s = s;
@@ -328,33 +347,28 @@ impl<'a> BizClock<'a> {
     }
 
     /// Business time from `last_t` to `t` by asking the calendar, which
-    /// also moves the remembered stretch; kept out of line so that `b`'s
+    /// also moves the remembered mark; kept out of line so that `b`'s
     /// fast paths stay small enough to inline.
     #[inline(never)]
     fn step(&mut self, t: DateTime<Utc>) -> Result<i64, CalendarError> {
-        // `between` is additive, so summing steps equals between(t0, t).
-        let d = self.cal.between(self.last_t, t)?.num_seconds();
-        self.window = self.stretch_after(t);
-        Ok(d)
-    }
-
-    /// The open stretch at or after `t`; `None` when the calendar cannot say
-    /// (the slow path is then taken next time).
-    fn stretch_after(&self, t: DateTime<Utc>) -> Option<(i64, i64)> {
-        match self.cal.stretch_from(t) {
-            Ok((open, close)) if close > open => Some((open, close)),
-            // Closed for good: business time stays where it is.
-            Err(CalendarError::NeverOpen) => Some((i64::MAX, i64::MAX)),
-            _ => None,
+        if let (Some(last), Ok(mark)) = (self.last, self.cal.mark(t)) {
+            self.last = Some(mark);
+            return Ok(self.cal.between_marks(last, mark));
         }
+        // An instant the calendar cannot place: `between` says which.
+        let d = self.cal.between(self.last_t, t)?.num_seconds();
+        self.last = self.cal.mark(t).ok();
+        Ok(d)
     }
 
     /// The earliest instant at which `b` business seconds since creation are used up.
     fn instant(&self, b: i64) -> Result<DateTime<Utc>, CalendarError> {
         if self.always_open {
-            if let Some(t) = DateTime::from_timestamp(self.t0_s + b.max(0), 0) {
+            if let Some(t) = datetime_from_secs(self.t0_s + b.max(0), self.t0_year) {
                 return Ok(t);
             }
+        } else if let (true, Some(origin)) = (b > 0, self.origin) {
+            return self.cal.add_to_mark(origin, b);
         }
         self.cal.add(self.t0, Duration::seconds(b.max(0)))
     }
@@ -378,12 +392,15 @@ impl Ctx<'_> {
     }
 
     fn limits(&self, p: Priority) -> [Option<(i64, i64)>; 4] {
-        self.mps.map(|mp| {
-            mp.and_then(|mp| {
-                let t = mp.target_for(p)?.as_secs();
-                Some((t, mp.warn_after(t)))
-            })
-        })
+        // A plain loop: `array::map` went through a generic `try_map` that
+        // cost a few more instructions per metric (runs once per priority).
+        let mut out = [None; 4];
+        for (lim, mp) in out.iter_mut().zip(self.mps) {
+            if let Some((mp, t)) = mp.and_then(|mp| Some((mp, mp.target_for(p)?.as_secs()))) {
+                *lim = Some((t, mp.warn_after(t)));
+            }
+        }
+        out
     }
 
     /// The target of metric `i` at the current priority.
@@ -425,13 +442,25 @@ impl<'a> StatusTable<'a> {
         }
     }
 
+    // Inlined like `BizClock::b`: a status change is otherwise mostly call overhead.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn info(&mut self, ctx: &Ctx<'_>, id: &StatusId) -> StatusInfo {
-        let found = self.lifecycle.statuses.iter().position(|d| d.id == *id);
-        if let Some(k) = found {
-            if let Some(Some(info)) = self.memo.get(k) {
-                return *info;
-            }
+        let id_text = id.as_str().as_bytes();
+        let found = self
+            .lifecycle
+            .statuses
+            .iter()
+            .position(|d| same_text(d.id.as_str().as_bytes(), id_text));
+        match found.and_then(|k| self.memo.get(k)) {
+            Some(Some(info)) => *info,
+            _ => self.resolve(ctx, id, found),
         }
+    }
+
+    /// [`info`](Self::info) on first sight of a status.
+    #[inline(never)]
+    fn resolve(&mut self, ctx: &Ctx<'_>, id: &StatusId, found: Option<usize>) -> StatusInfo {
         let cat = found.map(|k| self.lifecycle.statuses[k].category);
         let mut runs = 0;
         for m in Metric::ALL {
@@ -445,6 +474,26 @@ impl<'a> StatusTable<'a> {
         }
         info
     }
+}
+
+/// `a == b` for status ids, which are a few bytes long: two overlapping
+/// word compares for 4 to 8 bytes beat both a byte loop and the call to the
+/// C library's `bcmp` that slice equality makes.
+#[inline]
+fn same_text(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if (4..=8).contains(&n) {
+        let word = |s: &[u8], at: usize| {
+            s.get(at..at + 4)
+                .and_then(|w| <[u8; 4]>::try_from(w).ok())
+                .map(u32::from_ne_bytes)
+        };
+        return word(a, 0) == word(b, 0) && word(a, n - 4) == word(b, n - 4);
+    }
+    a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -813,6 +862,38 @@ mod tests {
             at += Duration::seconds(step) + Duration::milliseconds(x % 1000);
             let want = cal.between(t0, at).unwrap().num_seconds();
             assert_eq!(clk.b(at).unwrap(), want, "at {at}");
+        }
+        // Dues from the creation's mark, within the weeks walked and past them.
+        for b in [-5, 0, 1, 3_599, 3_600, 25_200, 250_000, 40_000_000] {
+            let want = cal.add(t0, Duration::seconds(b.max(0))).unwrap();
+            assert_eq!(clk.instant(b).unwrap(), want, "b {b}");
+        }
+        let always = BusinessCalendar::always_open();
+        let clk = BizClock::new(&always, true, t0);
+        for b in [-5, 0, 1, 40_000_000] {
+            let want = always.add(t0, Duration::seconds(b.max(0))).unwrap();
+            assert_eq!(clk.instant(b).unwrap(), want, "b {b}");
+        }
+    }
+
+    #[test]
+    fn same_text_is_equality() {
+        let texts: Vec<String> = (0..12)
+            .flat_map(|n| {
+                let base = "abcdefghijkl"[..n].to_owned();
+                let mut out = vec![base.clone()];
+                for i in 0..n {
+                    let mut changed = base.clone().into_bytes();
+                    changed[i] = b'z';
+                    out.push(String::from_utf8(changed).unwrap());
+                }
+                out
+            })
+            .collect();
+        for a in &texts {
+            for b in &texts {
+                assert_eq!(same_text(a.as_bytes(), b.as_bytes()), a == b, "{a} {b}");
+            }
         }
     }
 
