@@ -11,7 +11,9 @@ use crate::calendar::BusinessCalendar;
 use crate::error::Result;
 use crate::notify::plan::notification;
 use crate::notify::{Notification, NotificationKind, Recipient};
-use crate::sla::{CalendarRef, Metric, MetricState, Selected, SlaConfig, SlaStatus, evaluate};
+use crate::sla::{
+    CalendarRef, Metric, MetricState, Selected, SlaConfig, SlaStatus, evaluate_events,
+};
 use crate::ticket::{EventActor, EventKind, TicketEvent};
 
 /// The derived part of a commit for one ticket.
@@ -55,12 +57,9 @@ impl HelpDesk {
         let Some(config) = &self.inner.sla else {
             return Ok(Derived::default());
         };
-        let mut events = Vec::with_capacity(stored.len() + draft.events.len() + 4);
-        events.extend_from_slice(stored);
-        events.extend(draft.events.iter().cloned());
-
         let selected = config.select(&draft.ticket);
-        if policy_in_force(&events) != Some(selected.policy.name.as_str()) {
+        let in_force = policy_in_force(stored.iter().chain(&draft.events));
+        if in_force != Some(selected.policy.name.as_str()) {
             draft.record_as(
                 EventActor::System,
                 EventKind::SlaPolicyApplied {
@@ -68,17 +67,16 @@ impl HelpDesk {
                     reason: selected.reason(),
                 },
             )?;
-            events.extend(draft.events.last().cloned());
         }
         let now = draft.at;
-        let status = evaluate(
+        let status = evaluate_events(
             selected.policy,
             selected.calendar,
             &self.inner.lifecycle,
-            &events,
+            stored.iter().chain(&draft.events),
             now,
         )?;
-        for kind in due_events(&status, &events, now) {
+        for kind in due_events(&status, &stored.iter().chain(&draft.events), now) {
             draft.record_as(EventActor::System, kind)?;
         }
         let first_response = draft
@@ -125,8 +123,10 @@ impl HelpDesk {
 }
 
 /// The name of the policy last applied to the ticket.
-pub(super) fn policy_in_force(events: &[TicketEvent]) -> Option<&str> {
-    events.iter().rev().find_map(|e| match &e.kind {
+pub(super) fn policy_in_force<'a>(
+    events: impl DoubleEndedIterator<Item = &'a TicketEvent>,
+) -> Option<&'a str> {
+    events.rev().find_map(|e| match &e.kind {
         EventKind::SlaPolicyApplied { policy, .. } => Some(policy.as_str()),
         _ => None,
     })
@@ -134,9 +134,9 @@ pub(super) fn policy_in_force(events: &[TicketEvent]) -> Option<&str> {
 
 /// The policy in force on a ticket, or a fresh choice when none (or an
 /// unknown one) was recorded.
-pub(super) fn policy_for<'a>(
+pub(super) fn policy_for<'a, 'e>(
     config: &'a SlaConfig,
-    events: &[TicketEvent],
+    events: impl DoubleEndedIterator<Item = &'e TicketEvent>,
     ticket: &crate::Ticket,
 ) -> Selected<'a> {
     policy_in_force(events)
@@ -152,9 +152,13 @@ enum Kind {
 }
 
 /// The SLA events `status` calls for that `events` do not hold yet.
-fn due_events(status: &SlaStatus, events: &[TicketEvent], now: DateTime<Utc>) -> Vec<EventKind> {
+fn due_events<'a>(
+    status: &SlaStatus,
+    events: &(impl Iterator<Item = &'a TicketEvent> + Clone),
+    now: DateTime<Utc>,
+) -> Vec<EventKind> {
     let recorded = |kind: Kind, metric: Metric, cycle: u32| {
-        events.iter().any(|e| match &e.kind {
+        events.clone().any(|e| match &e.kind {
             EventKind::SlaWarning {
                 metric: m,
                 cycle: c,

@@ -238,13 +238,13 @@ impl HelpDesk {
             Some(sla)
                 if own(Metric::FirstResponse).is_none() || own(Metric::Resolution).is_none() =>
             {
-                let all: Vec<TicketEvent> = stored.iter().chain(new).cloned().collect();
-                let selected = super::derive::policy_for(sla, &all, ticket);
-                Some(crate::sla::evaluate(
+                let all = || stored.iter().chain(new);
+                let selected = super::derive::policy_for(sla, all(), ticket);
+                Some(crate::sla::evaluate_events(
                     selected.policy,
                     selected.calendar,
                     &self.inner.lifecycle,
-                    &all,
+                    all(),
                     now,
                 )?)
             }

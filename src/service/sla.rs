@@ -57,7 +57,7 @@ impl HelpDesk {
             .as_ref()
             .ok_or_else(|| Error::not_found("SLA configuration", "on this desk"))?;
         let events = self.inner.store.timeline(id).await?;
-        let selected = policy_for(config, &events, &ticket);
+        let selected = policy_for(config, events.iter(), &ticket);
         evaluate(
             selected.policy,
             selected.calendar,

@@ -65,7 +65,21 @@ pub fn evaluate(
     events: &[TicketEvent],
     now: DateTime<Utc>,
 ) -> Result<SlaStatus> {
-    let Some((first, rest)) = events.split_first() else {
+    evaluate_events(policy, calendar, lifecycle, events, now)
+}
+
+/// [`evaluate`] over events in any container: the desk holds a ticket's
+/// stored timeline and a command's new events apart, and joining them for
+/// every command would copy the whole history.
+pub(crate) fn evaluate_events<'a>(
+    policy: &SlaPolicy,
+    calendar: &BusinessCalendar,
+    lifecycle: &Lifecycle,
+    events: impl IntoIterator<Item = &'a TicketEvent>,
+    now: DateTime<Utc>,
+) -> Result<SlaStatus> {
+    let mut rest = events.into_iter();
+    let Some(first) = rest.next() else {
         return Err(Error::store_msg("cannot evaluate an SLA without events"));
     };
     let EventKind::Created(created) = &first.kind else {

@@ -90,6 +90,7 @@ pub use config::{
     CalendarRef, MetricPolicy, Reopen, Selected, SlaConfig, SlaPolicy, Targets, Warning,
 };
 pub use eval::evaluate;
+pub(crate) use eval::evaluate_events;
 pub use status::{CycleOutcome, Metric, MetricState, MetricStatus, SlaStatus};
 
 /// A `Created` event for documentation examples.
