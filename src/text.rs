@@ -27,15 +27,6 @@ pub(crate) fn text(parts: &[&dyn Piece]) -> String {
     s
 }
 
-impl Piece for str {
-    fn size(&self) -> usize {
-        self.len()
-    }
-    fn push_to(&self, s: &mut String) {
-        s.push_str(self);
-    }
-}
-
 impl Piece for &str {
     fn size(&self) -> usize {
         self.len()

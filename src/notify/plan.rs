@@ -2,7 +2,8 @@
 //! ticket, so every command notifies the same way and tests can check it.
 
 use super::{Notification, NotificationKind, Recipient};
-use crate::id::NotificationId;
+use crate::id::{NotificationId, TicketRef};
+use crate::priority::Priority;
 use crate::text::text;
 use crate::ticket::{
     EventActor, EventKind, Lifecycle, LinkKind, StatusCategory, Ticket, TicketEvent,
@@ -51,7 +52,7 @@ pub(crate) fn plan(
             push(
                 requester(),
                 kind,
-                text(&[&"[", &r, &"] ", subj]),
+                subject_line(r, "", subj),
                 text(&[
                     &intro,
                     &". Its reference is ",
@@ -66,22 +67,16 @@ pub(crate) fn plan(
                 push(
                     Recipient::Group { id: g.clone() },
                     NotificationKind::Queued,
-                    text(&[&"[", &r, &"] New ticket: ", subj]),
-                    text(&[&"Ticket ", &r, &" (", &c.priority, &") is in your queue."]),
+                    subject_line(r, "New ticket: ", subj),
+                    ticket_line(r, c.priority, "is in your queue."),
                 );
             }
             if let Some(a) = c.assignee {
                 push(
                     Recipient::Agent { id: a },
                     NotificationKind::Assigned,
-                    text(&[&"[", &r, &"] Assigned to you: ", subj]),
-                    text(&[
-                        &"Ticket ",
-                        &r,
-                        &" (",
-                        &c.priority,
-                        &") was assigned to you.",
-                    ]),
+                    subject_line(r, "Assigned to you: ", subj),
+                    ticket_line(r, c.priority, "was assigned to you."),
                 );
             }
         }
@@ -95,7 +90,7 @@ pub(crate) fn plan(
                 push(
                     to,
                     NotificationKind::CustomerMessage,
-                    text(&[&"[", &r, &"] Customer wrote: ", subj]),
+                    subject_line(r, "Customer wrote: ", subj),
                     body.clone(),
                 );
             }
@@ -104,7 +99,7 @@ pub(crate) fn plan(
             push(
                 requester(),
                 NotificationKind::AgentReplied,
-                text(&[&"[", &r, &"] ", subj]),
+                subject_line(r, "", subj),
                 body.clone(),
             );
         }
@@ -152,35 +147,23 @@ pub(crate) fn plan(
             push(
                 Recipient::Agent { id: *a },
                 NotificationKind::Assigned,
-                text(&[&"[", &r, &"] Assigned to you: ", subj]),
-                text(&[
-                    &"Ticket ",
-                    &r,
-                    &" (",
-                    &ticket.priority,
-                    &") was assigned to you.",
-                ]),
+                subject_line(r, "Assigned to you: ", subj),
+                ticket_line(r, ticket.priority, "was assigned to you."),
             );
         }
         EventKind::GroupChanged { to: Some(g), .. } => {
             push(
                 Recipient::Group { id: g.clone() },
                 NotificationKind::Queued,
-                text(&[&"[", &r, &"] New in your queue: ", subj]),
-                text(&[
-                    &"Ticket ",
-                    &r,
-                    &" (",
-                    &ticket.priority,
-                    &") was moved to your group.",
-                ]),
+                subject_line(r, "New in your queue: ", subj),
+                ticket_line(r, ticket.priority, "was moved to your group."),
             );
         }
         EventKind::MergedInto { .. } => {
             push(
                 requester(),
                 NotificationKind::Merged,
-                text(&[&"[", &r, &"] Merged: ", subj]),
+                subject_line(r, "Merged: ", subj),
                 text(&[
                     &"Your ticket ",
                     &r,
@@ -204,6 +187,16 @@ pub(crate) fn plan(
         )
     });
     out
+}
+
+/// A notification's subject line: `[#1042] {what}{subject}`.
+pub(crate) fn subject_line(r: TicketRef, what: &str, subject: &str) -> String {
+    text(&[&"[", &r, &"] ", &what, &subject])
+}
+
+/// The staff notifications' one-liner: `Ticket #1042 (high) {what}`.
+pub(crate) fn ticket_line(r: TicketRef, priority: Priority, what: &str) -> String {
+    text(&[&"Ticket ", &r, &" (", &priority, &") ", &what])
 }
 
 /// One notification about `event`, with its idempotency key.

@@ -22,7 +22,7 @@ use crate::escalation::{
     NotifyTarget, PlannedLevel, Raise, ReassignTarget, Supervisor, Trigger,
 };
 use crate::id::TicketId;
-use crate::notify::plan::notification;
+use crate::notify::plan::{notification, subject_line, ticket_line};
 use crate::notify::{Notification, NotificationKind, Recipient};
 use crate::priority::PriorityOrigin;
 use crate::text::{Rfc3339, text};
@@ -454,14 +454,8 @@ impl HelpDesk {
                             e,
                             Recipient::Agent { id: *a },
                             NotificationKind::Assigned,
-                            text(&[&"[", &r, &"] Assigned to you: ", subj]),
-                            text(&[
-                                &"Ticket ",
-                                &r,
-                                &" (",
-                                &t.priority,
-                                &") was assigned to you.",
-                            ]),
+                            subject_line(r, "Assigned to you: ", subj),
+                            ticket_line(r, t.priority, "was assigned to you."),
                         ));
                     } else if let Some(g) = group {
                         out.push(notification(
@@ -469,8 +463,8 @@ impl HelpDesk {
                             e,
                             Recipient::Group { id: g.clone() },
                             NotificationKind::Queued,
-                            text(&[&"[", &r, &"] New in your queue: ", subj]),
-                            text(&[&"Ticket ", &r, &" (", &t.priority, &") is in your queue."]),
+                            subject_line(r, "New in your queue: ", subj),
+                            ticket_line(r, t.priority, "is in your queue."),
                         ));
                     }
                 }
@@ -498,7 +492,7 @@ impl HelpDesk {
                             e,
                             to.clone(),
                             NotificationKind::Escalated,
-                            text(&[&"[", &r, &"] Escalated: ", subj]),
+                            subject_line(r, "Escalated: ", subj),
                             body,
                         ));
                     }
@@ -514,7 +508,7 @@ impl HelpDesk {
                         e,
                         to,
                         NotificationKind::UpdateDue,
-                        text(&[&"[", &r, &"] Customer update due: ", subj]),
+                        subject_line(r, "Customer update due: ", subj),
                         format!(
                             "The customer of {r} has had no update since {}; please let them know where things stand.",
                             since.format("%Y-%m-%d %H:%M UTC")

@@ -381,7 +381,7 @@ impl Store for InMemoryStore {
     }
 }
 
-/// The hasher of the outbox maps: the keys are ids with random bits and
+/// The hasher of the store's maps: the keys are ids with random bits and
 /// short strings the desk makes itself, so a simple word-at-a-time hash (as
 /// rustc's own "Fx") serves better than the default flood-resistant SipHash,
 /// which cost more than the rest of a commit.
