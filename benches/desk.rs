@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use helpdesk::{
-    Actor, AgentId, Channel, CustomerId, GroupId, HelpDesk, InMemoryStore, NewTicket, Notification,
+    Actor, AgentId, Channel, CustomerId, Delivery, GroupId, HelpDesk, InMemoryStore, NewTicket,
     Notifier, Requester,
 };
 
@@ -22,23 +22,17 @@ struct Discard;
 
 #[async_trait]
 impl Notifier for Discard {
-    async fn deliver(&self, _: &Notification) -> helpdesk::Result<()> {
+    async fn deliver(&self, _: &Delivery<'_>) -> helpdesk::Result<()> {
         Ok(())
     }
 }
 
 const COMMANDS_PER_LIFE: u64 = 6;
 
-async fn life(
-    desk: &HelpDesk,
-    customer: &Actor,
-    requester: &Requester,
-    agent: &Actor,
-    group: &GroupId,
-) {
-    let t = desk
+async fn life(desk: &HelpDesk, requester: &Requester, agent: &Actor, group: &GroupId) {
+    let customer = desk.portal(requester.id);
+    let t = customer
         .open(
-            customer,
             NewTicket::new(
                 requester.clone(),
                 Channel::Email,
@@ -49,13 +43,15 @@ async fn life(
         )
         .await
         .expect("open");
-    desk.add_message(customer, t.id, "It happened again at 10:00", Channel::Email)
+    customer
+        .message(t.id, "It happened again at 10:00", Channel::Email)
         .await
         .expect("message");
     desk.reply(agent, t.id, "Please send the client log")
         .await
         .expect("reply");
-    desk.add_message(customer, t.id, "Log attached", Channel::Email)
+    customer
+        .message(t.id, "Log attached", Channel::Email)
         .await
         .expect("message");
     desk.reply(agent, t.id, "Fixed: new VPN profile pushed")
@@ -76,7 +72,6 @@ fn bench(c: &mut Criterion) {
         .build()
         .expect("desk");
     let customer_id = CustomerId::new();
-    let customer = Actor::requester(customer_id);
     let requester = Requester::new(customer_id, "Ada").email("ada@example.com");
     let group = GroupId::new("service-desk").expect("group");
     let agent = Actor::agent(AgentId::new(), [group.clone()]);
@@ -85,7 +80,7 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(COMMANDS_PER_LIFE));
     g.measurement_time(Duration::from_secs(5));
     g.bench_function("ticket_life_6_commands", |b| {
-        b.iter(|| rt.block_on(life(&desk, &customer, &requester, &agent, &group)));
+        b.iter(|| rt.block_on(life(&desk, &requester, &agent, &group)));
     });
     g.finish();
 
@@ -98,7 +93,7 @@ fn bench(c: &mut Criterion) {
     let start = Instant::now();
     rt.block_on(async {
         for _ in 0..lives {
-            life(&desk, &customer, &requester, &agent, &group).await;
+            life(&desk, &requester, &agent, &group).await;
         }
     });
     let secs = start.elapsed().as_secs_f64();

@@ -24,11 +24,13 @@ use std::time::{Duration as StdDuration, Instant};
 use chrono::{DateTime, Duration, Utc};
 use criterion::Criterion;
 use helpdesk::escalation::EscalationConfig;
-use helpdesk::store::{Commit, TicketFilter, TicketQuery, TicketWrite};
+use helpdesk::prelude::*;
+use helpdesk::sla::SlaConfig;
+use helpdesk::store::{Commit, Schedule, TicketFilter, TicketQuery, TicketWrite};
 use helpdesk::ticket::{EventActor, EventKind, TicketCreated};
 use helpdesk::{
-    Channel, CustomerId, EventId, HelpDesk, Impact, InMemoryStore, ManualClock, Priority,
-    PriorityOrigin, Requester, RunReport, Store, Ticket, TicketEvent, TicketId, TicketRef, Urgency,
+    Channel, CustomerId, HelpDesk, Impact, InMemoryStore, ManualClock, Priority, PriorityOrigin,
+    Requester, RunReport, Ticket, TicketEvent, TicketId, TicketRef, Urgency,
 };
 
 const OPEN: usize = 1_000_000;
@@ -39,7 +41,8 @@ const TARGET_H: i64 = 8;
 /// the 1,000,000 (to 1,200,000) open tickets it is about.
 const RUNS_PER_STORE: usize = 200;
 
-fn ticket(n: u64, at: DateTime<Utc>) -> (Ticket, TicketEvent) {
+/// A ticket as the desk opens one: created, then its SLA policy applied.
+fn ticket(n: u64, at: DateTime<Utc>) -> (Ticket, Vec<TicketEvent>) {
     let created = TicketCreated {
         reference: TicketRef(n),
         subject: "Printer".into(),
@@ -62,15 +65,27 @@ fn ticket(n: u64, at: DateTime<Utc>) -> (Ticket, TicketEvent) {
         group: None,
         links: Vec::new(),
     };
-    let e = TicketEvent {
-        id: EventId::new(),
-        ticket_id: TicketId::new(),
-        seq: 1,
-        at,
-        actor: EventActor::System,
-        kind: EventKind::Created(Box::new(created)),
-    };
-    (Ticket::created(&e).unwrap(), e)
+    let id = TicketId::new();
+    let events = vec![
+        TicketEvent::new(
+            id,
+            1,
+            at,
+            EventActor::System,
+            EventKind::Created(Box::new(created)),
+        ),
+        TicketEvent::new(
+            id,
+            2,
+            at,
+            EventActor::System,
+            EventKind::SlaPolicyApplied {
+                policy: "p".into(),
+                reason: "the default policy".into(),
+            },
+        ),
+    ];
+    (Ticket::replay(&events).unwrap(), events)
 }
 
 /// Inserts `count` tickets opened at `at`, with their breach as deadline.
@@ -78,22 +93,12 @@ async fn insert(store: &InMemoryStore, first_ref: u64, count: usize, at: DateTim
     let due = at + Duration::hours(TARGET_H);
     let mut batch = Vec::with_capacity(64);
     for i in 0..count {
-        let (t, e) = ticket(first_ref + i as u64, at);
-        batch.push(TicketWrite {
-            ticket: t,
-            events: vec![e],
-            expected_version: None,
-            next_deadline: Some(due),
-        });
+        let (t, events) = ticket(first_ref + i as u64, at);
+        let schedule = Schedule::deadline(Some(due)).sla(Some(due), Some("p".into()));
+        batch.push(TicketWrite::new(t, events, None).schedule(schedule));
         if batch.len() == 64 || i + 1 == count {
             let tickets = std::mem::take(&mut batch);
-            store
-                .commit(Commit {
-                    tickets,
-                    ..Commit::default()
-                })
-                .await
-                .unwrap();
+            store.commit(Commit::tickets(tickets)).await.unwrap();
         }
     }
 }
@@ -124,14 +129,20 @@ impl Setup {
             now - Duration::hours(1),
         ));
         eprintln!("inserted {} tickets in {:?}", open - DUE, t0.elapsed());
-        let config = EscalationConfig::from_toml(&format!(
-            "[targets.resolution]\nmedium = \"{TARGET_H}h\"\n[[policies]]\nname = \"p\"\n[[policies.levels]]\nname = \"breach\"\n\
-             trigger = {{ kind = \"at_breach\", metric = \"resolution\" }}\nactions = [{{ add_tag = \"breached\" }}]\n"
+        // The level fires on the SLA's resolution clock (24/7, 8 hours).
+        let sla = SlaConfig::from_toml(&format!(
+            "default = \"p\"\n[[policies]]\nname = \"p\"\nresolution = {{ target = \"{TARGET_H}h\" }}\n"
         ))
+        .unwrap();
+        let config = EscalationConfig::from_toml(
+            "[[policies]]\nname = \"p\"\n[[policies.levels]]\nname = \"breach\"\n\
+             trigger = { kind = \"at_breach\", metric = \"resolution\" }\nactions = [{ add_tag = \"breached\" }]\n",
+        )
         .unwrap();
         let desk = HelpDesk::builder()
             .store(store.clone())
             .clock(Arc::new(ManualClock::new(now)))
+            .sla(sla)
             .escalation(config)
             .build()
             .unwrap();

@@ -17,9 +17,10 @@ use std::hint::black_box;
 
 use chrono::{DateTime, Duration, Utc};
 use criterion::{Criterion, criterion_group};
-use helpdesk::sla::{SlaConfig, doc_created_event, evaluate};
+use helpdesk::doc_support::created_event as doc_created_event;
+use helpdesk::sla::{SlaConfig, evaluate};
 use helpdesk::ticket::{EventActor, EventKind, Lifecycle, TicketEvent};
-use helpdesk::{AgentId, CustomerId, EventId, Priority, PriorityOrigin};
+use helpdesk::{AgentId, CustomerId, Priority, PriorityOrigin};
 
 const CONFIG: &str = r#"
 default = "standard"
@@ -58,14 +59,13 @@ fn history() -> Vec<TicketEvent> {
     let mut events = vec![created];
     let mut push = |i: usize, actor: EventActor, kind: EventKind| {
         let seq = events.len() as u64 + 1;
-        events.push(TicketEvent {
-            id: EventId::new(),
-            ticket_id: id,
+        events.push(TicketEvent::new(
+            id,
             seq,
-            at: start + Duration::minutes(97 * i as i64),
+            start + Duration::minutes(97 * i as i64),
             actor,
             kind,
-        });
+        ));
     };
     let status = |from: &str, to: &str| EventKind::StatusChanged {
         from: from.into(),

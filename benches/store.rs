@@ -21,21 +21,20 @@ use helpdesk::ticket::{
     Channel, EventActor, EventKind, Requester, StatusId, TicketCreated, TicketEvent,
 };
 use helpdesk::{
-    AgentId, CustomerId, EventId, Impact, Priority, PriorityOrigin, Store, Ticket, TicketId,
-    TicketRef, Urgency,
+    AgentId, CustomerId, Impact, Priority, PriorityOrigin, Store, Ticket, TicketId, TicketRef,
+    Urgency,
 };
 use sqlx::types::Json;
 use tokio::runtime::Runtime;
 
 fn created(reference: u64, assignee: Option<AgentId>) -> (Ticket, TicketEvent) {
     let customer = CustomerId::new();
-    let event = TicketEvent {
-        id: EventId::new(),
-        ticket_id: TicketId::new(),
-        seq: 1,
-        at: Utc.with_ymd_and_hms(2026, 3, 6, 9, 0, 0).unwrap(),
-        actor: EventActor::Requester(customer),
-        kind: EventKind::Created(Box::new(TicketCreated {
+    let event = TicketEvent::new(
+        TicketId::new(),
+        1,
+        Utc.with_ymd_and_hms(2026, 3, 6, 9, 0, 0).unwrap(),
+        EventActor::Requester(customer),
+        EventKind::Created(Box::new(TicketCreated {
             reference: TicketRef(reference),
             subject: format!("VPN drops every hour ({reference})"),
             description: "Since Monday the VPN disconnects hourly.".into(),
@@ -59,22 +58,21 @@ fn created(reference: u64, assignee: Option<AgentId>) -> (Ticket, TicketEvent) {
             group: None,
             links: Vec::new(),
         })),
-    };
+    );
     let ticket = Ticket::created(&event).unwrap();
     (ticket, event)
 }
 
 fn note(t: &mut Ticket) -> TicketEvent {
-    let e = TicketEvent {
-        id: EventId::new(),
-        ticket_id: t.id,
-        seq: t.version + 1,
-        at: t.updated_at + chrono::Duration::seconds(1),
-        actor: EventActor::System,
-        kind: EventKind::InternalNote {
+    let e = TicketEvent::new(
+        t.id,
+        t.version + 1,
+        t.updated_at + chrono::Duration::seconds(1),
+        EventActor::System,
+        EventKind::InternalNote {
             body: "checked the logs".into(),
         },
-    };
+    );
     t.apply(&e).unwrap();
     e
 }
@@ -91,17 +89,23 @@ async fn life_via_store(store: &dyn Store) {
 }
 
 /// The statements `SqliteStore`/`PostgresStore` issue for the same life,
-/// written directly against sqlx. One macro body serves both drivers.
+/// written directly against sqlx: the ticket row with its listing columns,
+/// the events with their kind and instant, and the ticket's tags kept in
+/// step. One macro body serves both drivers; `$time` turns an instant into
+/// the database's column value.
 macro_rules! raw_life {
-    ($pool:expr, $begin:expr, $next_ref:expr, $id:expr, $id_ty:ty, $time_ty:ty) => {{
+    ($pool:expr, $begin:expr, $next_ref:expr, $id:expr, $id_ty:ty, $time:expr, $time_ty:ty) => {{
         let pool = $pool;
         let (last,): (i64,) = sqlx::query_as($next_ref).fetch_one(pool).await.unwrap();
         let (mut t, e) = created(last as u64, None);
+        let tag = "vpn";
         let mut tx = pool.begin_with($begin).await.unwrap();
         sqlx::query(
             "INSERT INTO tickets (id, reference, status, group_id, assignee, priority, \
-             requester_id, subject, subject_lower, snapshot, version, next_deadline) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
+             requester_id, subject, subject_lower, snapshot, version, category_key, channel, \
+             created_at, updated_at, priority_rank, next_deadline, sla_due, sla_policy) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             $17, $18, $19) ON CONFLICT DO NOTHING",
         )
         .bind($id(*t.id.as_uuid()))
         .bind(last)
@@ -114,17 +118,34 @@ macro_rules! raw_life {
         .bind(t.subject.to_lowercase())
         .bind(Json(&t))
         .bind(1_i64)
+        .bind(t.category.as_deref().map(str::to_ascii_lowercase))
+        .bind("email")
+        .bind($time(t.created_at))
+        .bind($time(t.updated_at))
+        .bind(2_i16)
         .bind(None::<$time_ty>)
+        .bind(None::<$time_ty>)
+        .bind(None::<String>)
         .execute(&mut *tx)
         .await
         .unwrap();
-        sqlx::query("INSERT INTO events (ticket_id, seq, payload) VALUES ($1, $2, $3)")
+        sqlx::query("INSERT INTO events (ticket_id, seq, kind, at, payload) VALUES ($1, $2, $3, $4, $5)")
             .bind($id(*t.id.as_uuid()))
             .bind(1_i64)
+            .bind(e.kind.name())
+            .bind($time(e.at))
             .bind(Json(&e))
             .execute(&mut *tx)
             .await
             .unwrap();
+        sqlx::query(
+            "INSERT INTO ticket_tags (ticket_id, tag_key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind($id(*t.id.as_uuid()))
+        .bind(tag)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
         for _ in 0..4 {
             let base = t.version as i64;
@@ -133,8 +154,8 @@ macro_rules! raw_life {
             let n = sqlx::query(
                 "UPDATE tickets SET status = $3, group_id = $4, assignee = $5, priority = $6, \
                  requester_id = $7, subject = $8, subject_lower = $9, snapshot = $10, \
-                 version = $11, next_deadline = $12, due_lease_until = NULL \
-                 WHERE id = $1 AND version = $2",
+                 version = $11, category_key = $12, channel = $13, created_at = $14, \
+                 updated_at = $15, priority_rank = $16 WHERE id = $1 AND version = $2",
             )
             .bind($id(*t.id.as_uuid()))
             .bind(base)
@@ -147,19 +168,39 @@ macro_rules! raw_life {
             .bind(t.subject.to_lowercase())
             .bind(Json(&t))
             .bind(t.version as i64)
-            .bind(None::<$time_ty>)
+            .bind(t.category.as_deref().map(str::to_ascii_lowercase))
+            .bind("email")
+            .bind($time(t.created_at))
+            .bind($time(t.updated_at))
+            .bind(2_i16)
             .execute(&mut *tx)
             .await
             .unwrap()
             .rows_affected();
             assert_eq!(n, 1);
-            sqlx::query("INSERT INTO events (ticket_id, seq, payload) VALUES ($1, $2, $3)")
+            sqlx::query("INSERT INTO events (ticket_id, seq, kind, at, payload) VALUES ($1, $2, $3, $4, $5)")
                 .bind($id(*t.id.as_uuid()))
                 .bind(e.seq as i64)
+                .bind(e.kind.name())
+                .bind($time(e.at))
                 .bind(Json(&e))
                 .execute(&mut *tx)
                 .await
                 .unwrap();
+            sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1 AND tag_key NOT IN ($2)")
+                .bind($id(*t.id.as_uuid()))
+                .bind(tag)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            sqlx::query(
+                "INSERT INTO ticket_tags (ticket_id, tag_key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind($id(*t.id.as_uuid()))
+            .bind(tag)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
             tx.commit().await.unwrap();
         }
     }};
@@ -172,6 +213,7 @@ async fn raw_life_sqlite(pool: &sqlx::SqlitePool) {
         "UPDATE ticket_reference SET last = last + 1 WHERE only_row = 1 RETURNING last",
         |u: uuid::Uuid| u.hyphenated(),
         uuid::fmt::Hyphenated,
+        |t: chrono::DateTime<Utc>| t.timestamp_micros(),
         i64
     );
 }
@@ -184,6 +226,7 @@ async fn raw_life_pg(pool: &sqlx::PgPool) {
         "SELECT nextval('ticket_reference')",
         |u: uuid::Uuid| u,
         uuid::Uuid,
+        |t: chrono::DateTime<Utc>| t,
         chrono::DateTime<Utc>
     );
 }
@@ -201,12 +244,7 @@ async fn fill(store: &dyn Store, n: u64, agent: AgentId) {
             };
             // Own references (far above the allocator's) spare 100k round trips.
             let (t, e) = created(10_000_000 + i, Some(who));
-            commit.tickets.push(TicketWrite {
-                ticket: t,
-                events: vec![e],
-                expected_version: None,
-                next_deadline: None,
-            });
+            commit.tickets.push(TicketWrite::new(t, vec![e], None));
         }
         store.commit(commit).await.unwrap();
     }
@@ -232,6 +270,32 @@ fn time_runs<F: std::future::Future<Output = ()>>(
             })
             .collect(),
     )
+}
+
+/// Medians of `n` timed runs each of `f` and `g`, taken in turns, so that
+/// what drifts during the runs (the database's size and log, the machine's
+/// other load) weighs on both alike.
+#[allow(clippy::many_single_char_names)] // f and g as in the doc above
+fn time_pairs<F, G>(
+    rt: &Runtime,
+    n: usize,
+    mut f: impl FnMut() -> F,
+    mut g: impl FnMut() -> G,
+) -> (Duration, Duration)
+where
+    F: std::future::Future<Output = ()>,
+    G: std::future::Future<Output = ()>,
+{
+    let (mut a, mut b) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for _ in 0..n {
+        let start = Instant::now();
+        rt.block_on(f());
+        a.push(start.elapsed());
+        let start = Instant::now();
+        rt.block_on(g());
+        b.push(start.elapsed());
+    }
+    (median(a), median(b))
 }
 
 type RawLife = Box<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>>;
@@ -324,8 +388,7 @@ fn bench(c: &mut Criterion) {
     }
     life.finish();
     for b in &backends {
-        let store = time_runs(&rt, 300, || life_via_store(&*b.store));
-        let raw = time_runs(&rt, 300, || (b.raw)());
+        let (store, raw) = time_pairs(&rt, 300, || life_via_store(&*b.store), || (b.raw)());
         summary.push(format!(
             "ticket_life {}: store median {:?}, raw sqlx median {:?}, throughput ratio store/raw {:.0}%",
             b.name,

@@ -22,9 +22,9 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+pub use crate::action::{Action, ActorKind};
 use crate::error::{Error, Result};
 use crate::id::{AgentId, CustomerId, GroupId};
-use crate::store::Visibility;
 use crate::ticket::{EventActor, Ticket};
 
 /// The one performing a command.
@@ -55,64 +55,6 @@ pub enum Actor {
     },
     /// The desk itself or a trusted integration.
     System,
-}
-
-/// What an actor wants to do, for [`Actor::authorize`] and error messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Action {
-    /// Open a ticket.
-    Open,
-    /// See a ticket and its timeline.
-    View,
-    /// Write a customer message.
-    Message,
-    /// Reply publicly as staff.
-    Reply,
-    /// Write an internal note.
-    Note,
-    /// Change the status.
-    Transition,
-    /// Change the assignee.
-    Assign,
-    /// Move to another group.
-    ChangeGroup,
-    /// Override the priority.
-    SetPriority,
-    /// Edit descriptive fields.
-    Update,
-    /// Split into several tickets.
-    Split,
-    /// Merge duplicates.
-    Merge,
-    /// Link tickets.
-    Link,
-    /// Escalate by hand.
-    Escalate,
-    /// Change the desk's configuration.
-    Configure,
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Action::Open => "open a ticket",
-            Action::View => "view",
-            Action::Message => "write a message on",
-            Action::Reply => "reply on",
-            Action::Note => "add an internal note to",
-            Action::Transition => "change the status of",
-            Action::Assign => "assign",
-            Action::ChangeGroup => "change the group of",
-            Action::SetPriority => "set the priority of",
-            Action::Update => "update",
-            Action::Split => "split",
-            Action::Merge => "merge",
-            Action::Link => "link",
-            Action::Escalate => "escalate",
-            Action::Configure => "configure the desk",
-        })
-    }
 }
 
 impl Actor {
@@ -174,7 +116,7 @@ impl Actor {
     ///
     /// ```
     /// use helpdesk::{Actor, CustomerId};
-    /// use helpdesk::store::Visibility;
+    /// use helpdesk::access::Visibility;
     /// let ada = CustomerId::new();
     /// assert_eq!(Actor::requester(ada).visibility(), Visibility::Requester(ada));
     /// ```
@@ -189,35 +131,78 @@ impl Actor {
         }
     }
 
-    /// Ok when the actor may perform `action` on `ticket` (or, with `None`,
-    /// an action not about one ticket, like opening or configuring).
-    pub fn authorize(&self, action: Action, ticket: Option<&Ticket>) -> Result<()> {
-        let allowed = match self {
-            Actor::Admin { .. } | Actor::System => true,
-            _ if action == Action::Configure => false,
-            Actor::Supervisor { .. } => true,
-            Actor::Requester { .. } => match action {
-                Action::Open => true,
-                Action::View | Action::Message => ticket.is_none_or(|t| self.can_see(t)),
-                _ => false,
-            },
-            Actor::Agent { .. } => ticket.is_none_or(|t| self.can_see(t)),
-        };
-        if allowed {
-            Ok(())
-        } else {
-            Err(self.forbidden(action, ticket))
+    /// The kind of actor, as errors and traces name it.
+    pub fn kind(&self) -> ActorKind {
+        match self {
+            Actor::Requester { .. } => ActorKind::Requester,
+            Actor::Agent { .. } => ActorKind::Agent,
+            Actor::Supervisor { .. } => ActorKind::Supervisor,
+            Actor::Admin { .. } => ActorKind::Admin,
+            Actor::System => ActorKind::System,
         }
     }
 
-    fn forbidden(&self, action: Action, ticket: Option<&Ticket>) -> Error {
-        let action = match ticket {
-            Some(t) => format!("{action} ticket {}", t.reference),
-            None => action.to_string(),
-        };
-        Error::Forbidden {
-            actor: self.to_string(),
-            action,
+    /// Whether the actor may perform `action` on `ticket` (or, with `None`,
+    /// an action not about one ticket, like opening or configuring). An
+    /// actor may do nothing to a ticket they cannot see.
+    pub fn may(&self, action: Action, ticket: Option<&Ticket>) -> bool {
+        if ticket.is_some_and(|t| !self.can_see(t)) {
+            return false;
+        }
+        match self {
+            Actor::Admin { .. } | Actor::System => true,
+            _ if action == Action::Configure => false,
+            Actor::Supervisor { .. } | Actor::Agent { .. } => true,
+            Actor::Requester { .. } => matches!(
+                action,
+                Action::Open | Action::View | Action::Message | Action::UpdateRequester
+            ),
+        }
+    }
+
+    /// Ok when the actor [may](Self::may) perform `action`, else
+    /// [`Error::Forbidden`] naming the actor's kind, the action and the ticket.
+    ///
+    /// The desk checks visibility first: a ticket the actor cannot see is
+    /// [`Error::NotFound`] to them, exactly like a missing one.
+    pub fn authorize(&self, action: Action, ticket: Option<&Ticket>) -> Result<()> {
+        if self.may(action, ticket) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden {
+                actor: self.kind(),
+                action,
+                ticket: ticket.map(|t| t.reference),
+            })
+        }
+    }
+}
+
+/// Who is asking for a listing; stores return only what they may see.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Visibility {
+    /// Everything (supervisors, admins, system).
+    #[default]
+    All,
+    /// Only this customer's tickets.
+    Requester(CustomerId),
+    /// Tickets in these groups, assigned to this agent, or without a group.
+    Agent {
+        /// The agent.
+        id: AgentId,
+        /// Their groups.
+        groups: Vec<GroupId>,
+    },
+}
+
+impl Visibility {
+    /// Whether `ticket` is visible; back ends that filter in memory use this.
+    pub fn allows(&self, ticket: &Ticket) -> bool {
+        match self {
+            Visibility::All => true,
+            Visibility::Requester(id) => ticket.requester.id == *id,
+            Visibility::Agent { id, groups } => agent_sees(*id, |g| groups.contains(g), ticket),
         }
     }
 }

@@ -59,7 +59,9 @@ pub struct Condition {
     /// Status is one of these.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Vec<StatusId>>,
-    /// Each named custom field has exactly this value.
+    /// Each named custom field has this value, written naturally (`location
+    /// = "server room"`, `floor = 3`, `since = 2026-03-01`) or tagged; see
+    /// [`FieldValue`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, FieldValue>,
 }
@@ -118,12 +120,12 @@ impl Condition {
             && self
                 .fields
                 .iter()
-                .all(|(k, v)| ticket.fields.get(k) == Some(v))
+                .all(|(k, v)| ticket.fields.get(k).is_some_and(|have| v.matches(have)))
     }
 }
 
 /// `network/vpn` lies within `network` and within itself.
-fn category_within(category: &str, wanted: &str) -> bool {
+pub(crate) fn category_within(category: &str, wanted: &str) -> bool {
     category.eq_ignore_ascii_case(wanted)
         || (category.len() > wanted.len()
             && category.as_bytes()[wanted.len()] == b'/'

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use chrono::Duration;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::{ConfigError, Error};
+use crate::error::Error;
 
 /// An amount of business time in whole seconds, written in configuration
 /// as one or more `<number><unit>` parts with units `h`, `m` and `s`:
@@ -68,15 +68,19 @@ impl From<BusinessDuration> for Duration {
 impl FromStr for BusinessDuration {
     type Err = Error;
 
+    /// Parses `"4h"`, `"30m"`, `"1h30m"`; the error names the text and why.
     fn from_str(s: &str) -> Result<Self, Error> {
-        let bad = |msg: &str| -> Error {
-            ConfigError::new(
-                "duration",
-                Some(s.to_owned()),
-                format!("{msg}; write e.g. \"4h\", \"30m\" or \"1h30m\" (units h, m, s)"),
-            )
-            .into()
-        };
+        parse(s).map_err(|why| Error::validation("duration", format!("`{s}`: {why}")))
+    }
+}
+
+/// The hint every duration error ends with.
+const HINT: &str = "write e.g. \"4h\", \"30m\" or \"1h30m\" (units h, m, s)";
+
+/// A duration's seconds, or why the text is not one.
+fn parse(s: &str) -> Result<BusinessDuration, String> {
+    {
+        let bad = |msg: &str| format!("{msg}; {HINT}");
         let text = s.trim();
         if text == "0" {
             return Ok(BusinessDuration(0));
@@ -154,8 +158,9 @@ impl Serialize for BusinessDuration {
 
 impl<'de> Deserialize<'de> for BusinessDuration {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // The reason only: configuration errors add the path and the value.
         let s = String::deserialize(deserializer)?;
-        s.parse().map_err(serde::de::Error::custom)
+        parse(&s).map_err(serde::de::Error::custom)
     }
 }
 

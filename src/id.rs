@@ -23,24 +23,9 @@ use uuid::Uuid;
 macro_rules! uuid_id {
     ($(#[$doc:meta])* $name:ident, $kind:literal) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(Uuid);
-
-        // The same order as the UUID's bytes, compared as one integer: stores
-        // keep ids in ordered indexes, and a byte-wise compare (a `memcmp`
-        // call) made each lookup among a million tickets several times dearer.
-        impl Ord for $name {
-            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-                self.0.as_u128().cmp(&other.0.as_u128())
-            }
-        }
-
-        impl PartialOrd for $name {
-            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-                Some(self.cmp(other))
-            }
-        }
 
         impl $name {
             /// A fresh, time-ordered id (UUID v7).
@@ -128,6 +113,17 @@ uuid_id!(
     /// Identifies one notification in the outbox.
     NotificationId, "notification_id"
 );
+uuid_id!(
+    /// Identifies a knowledge base article.
+    ///
+    /// ```
+    /// use helpdesk::kb::ArticleId;
+    /// let id = ArticleId::new();
+    /// assert_eq!(id.to_string().parse::<ArticleId>()?, id);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ArticleId, "article_id"
+);
 
 /// The human-friendly ticket number, printed as `#1042`.
 ///
@@ -169,26 +165,32 @@ impl FromStr for TicketRef {
 /// UUIDs: they appear in TOML routing and escalation rules.
 ///
 /// Shared rather than copied (an `Arc<str>` inside), as every ticket snapshot carries one.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize)]
+#[serde(into = "String")]
 pub struct GroupId(Arc<str>);
+
+/// What a group id may be.
+const GROUP_ID_RULE: &str = "a group id is 1-64 letters, digits, `-`, `_`, `.`";
 
 impl GroupId {
     /// A group id; must be 1-64 characters of letters, digits, `-`, `_`, `.`.
     pub fn new(s: impl Into<String>) -> crate::Result<Self> {
         let s = s.into();
-        let ok = !s.is_empty()
-            && s.len() <= 64
-            && s.chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if ok {
+        if GroupId::valid(&s) {
             Ok(GroupId(Arc::from(s)))
         } else {
             Err(crate::Error::validation(
                 "group",
-                format!("`{s}` is not a group id (1-64 letters, digits, `-`, `_`, `.`)"),
+                format!("`{s}`: {GROUP_ID_RULE}"),
             ))
         }
+    }
+
+    fn valid(s: &str) -> bool {
+        !s.is_empty()
+            && s.len() <= 64
+            && s.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
     }
     /// The id as text.
     pub fn as_str(&self) -> &str {
@@ -209,6 +211,18 @@ impl FromStr for GroupId {
     }
 }
 
+impl<'de> Deserialize<'de> for GroupId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // The rule only: configuration errors add the path and the value.
+        let s = String::deserialize(d)?;
+        if GroupId::valid(&s) {
+            Ok(GroupId(Arc::from(s)))
+        } else {
+            Err(serde::de::Error::custom(GROUP_ID_RULE))
+        }
+    }
+}
+
 impl TryFrom<String> for GroupId {
     type Error = crate::Error;
     fn try_from(s: String) -> Result<Self, Self::Error> {
@@ -219,5 +233,36 @@ impl TryFrom<String> for GroupId {
 impl From<GroupId> for String {
     fn from(g: GroupId) -> String {
         g.0.to_string()
+    }
+}
+
+/// The id of a lifecycle status, e.g. `open` or `pending`.
+///
+/// Shared rather than copied (an `Arc<str>` inside): every ticket snapshot
+/// carries one, and cloning a snapshot is on every command's path.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StatusId(Arc<str>);
+
+impl StatusId {
+    /// A status id from text.
+    pub fn new(s: impl AsRef<str>) -> Self {
+        StatusId(Arc::from(s.as_ref()))
+    }
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StatusId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for StatusId {
+    fn from(s: &str) -> Self {
+        StatusId::new(s)
     }
 }

@@ -191,7 +191,7 @@ impl Pick {
             let base = transitions[self.1 as usize % transitions.len()];
             // Round to a quarter hour half the time so instants hit span edges.
             let t = base + self.2;
-            if self.1 % 2 == 0 {
+            if self.1.is_multiple_of(2) {
                 t - t.rem_euclid(900)
             } else {
                 t
@@ -242,11 +242,10 @@ proptest! {
             if ours.is_open(utc(s)) {
                 prop_assert_eq!(next.timestamp(), s);
                 // workclock caps a period at its search limit; compare shorter ones.
-                if let Ok(close) = ours.next_close(utc(s)) {
-                    if close.timestamp() - s < 200 * 86_400 {
+                if let Ok(close) = ours.next_close(utc(s))
+                    && close.timestamp() - s < 200 * 86_400 {
                         prop_assert_eq!(close.timestamp(), period.end.as_second(), "next_close({})", utc(s));
                     }
-                }
             }
         }
         for (a, b) in pairs {

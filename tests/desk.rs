@@ -3,12 +3,14 @@
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
-use helpdesk::store::TicketFilter;
+use helpdesk::prelude::*;
+use helpdesk::store::{TicketFilter, TicketQuery};
+use helpdesk::ticket::view::RequesterEventKind;
 use helpdesk::ticket::{EventKind, LinkKind, TicketUpdate};
 use helpdesk::{
-    Actor, AgentId, Channel, Classifier, CustomerId, Error, GroupId, HelpDesk, InMemoryStore,
-    ManualClock, NewTicket, NotificationKind, Priority, Recipient, RecordingNotifier, Requester,
-    SplitPart, Store, Ticket,
+    Action, Actor, ActorKind, AgentId, Channel, Classifier, CustomerId, Error, ErrorKind, GroupId,
+    HelpDesk, InMemoryStore, ManualClock, NewTicket, NotificationKind, PortalQuery, Priority,
+    Recipient, RecordingNotifier, Requester, SplitPart, Ticket,
 };
 
 struct World {
@@ -70,11 +72,15 @@ fn new_ticket(w: &World, subject: &str) -> NewTicket {
     .group(GroupId::new("service-desk").unwrap())
 }
 
+/// Ada opens a ticket through the portal; returns the staff view of it.
 async fn open(w: &World, subject: &str) -> Ticket {
-    w.desk
-        .open(&Actor::requester(w.ada), new_ticket(w, subject))
+    let mine = w
+        .desk
+        .portal(w.ada)
+        .open(new_ticket(w, subject))
         .await
-        .unwrap()
+        .unwrap();
+    w.desk.get(&Actor::System, mine.id).await.unwrap()
 }
 
 async fn assert_replay_matches(w: &World, id: helpdesk::TicketId) {
@@ -98,17 +104,20 @@ async fn opening_acknowledges_with_reference_and_explains_priority() {
         panic!("first event must be created")
     };
     assert!(c.explanation.contains("rule `outage`"), "{}", c.explanation);
+    // The staff view carries the explanation too.
+    assert_eq!(t.priority_explanation, c.explanation);
     let sent = w.notifier.delivered();
     let ack = sent
         .iter()
-        .find(|n| n.kind == NotificationKind::Acknowledged)
+        .find(|n| n.notification.kind == NotificationKind::Acknowledged)
         .expect("an acknowledgment");
-    assert!(ack.body.contains(&t.reference.to_string()));
+    assert!(ack.message.text.contains(&t.reference.to_string()));
     assert!(
-        matches!(&ack.recipient, Recipient::Requester { email: Some(e), .. } if e == "ada@example.com")
+        matches!(&ack.notification.recipient, Recipient::Requester { email: Some(e), .. } if e == "ada@example.com")
     );
     assert!(
-        sent.iter().any(|n| n.kind == NotificationKind::Queued),
+        sent.iter()
+            .any(|n| n.notification.kind == NotificationKind::Queued),
         "the group hears of the new ticket"
     );
 }
@@ -118,7 +127,7 @@ async fn vip_urgency_goes_through_the_matrix() {
     let w = world();
     let mut n = new_ticket(&w, "Need a new keyboard");
     n.requester = n.requester.tier("vip");
-    let t = w.desk.open(&Actor::requester(w.ada), n).await.unwrap();
+    let t = w.desk.portal(w.ada).open(n).await.unwrap();
     assert_eq!(t.priority, Priority::High, "medium impact x high urgency");
 }
 
@@ -138,12 +147,8 @@ async fn customer_reply_reopens_a_resolved_ticket_and_closed_gets_a_follow_up() 
     assert_eq!(t.status.as_str(), "resolved");
     let t = w
         .desk
-        .add_message(
-            &Actor::requester(w.ada),
-            t.id,
-            "Still jammed",
-            Channel::Email,
-        )
+        .portal(w.ada)
+        .message(t.id, "Still jammed", Channel::Email)
         .await
         .unwrap();
     assert_eq!(t.status.as_str(), "open", "a customer reply reopens");
@@ -154,15 +159,12 @@ async fn customer_reply_reopens_a_resolved_ticket_and_closed_gets_a_follow_up() 
         .unwrap();
     let follow = w
         .desk
-        .add_message(
-            &Actor::requester(w.ada),
-            t.id,
-            "It jammed again",
-            Channel::Portal,
-        )
+        .portal(w.ada)
+        .reply(t.id, "It jammed again")
         .await
         .unwrap();
     assert_ne!(follow.id, t.id);
+    let follow = w.desk.get(&w.agent, follow.id).await.unwrap();
     assert_eq!(
         follow.links_of(LinkKind::FollowUpOf).collect::<Vec<_>>(),
         vec![t.id]
@@ -178,7 +180,8 @@ async fn customer_reply_reopens_a_resolved_ticket_and_closed_gets_a_follow_up() 
         w.notifier
             .delivered()
             .iter()
-            .any(|n| n.kind == NotificationKind::FollowUpOpened && n.ticket_id == follow.id)
+            .any(|n| n.notification.kind == NotificationKind::FollowUpOpened
+                && n.notification.ticket_id == follow.id)
     );
     assert_replay_matches(&w, t.id).await;
     assert_replay_matches(&w, follow.id).await;
@@ -225,18 +228,18 @@ async fn requesters_see_only_their_own_tickets_and_never_internal_notes() {
         .reply(&w.agent, t.id, "Could you close some tabs?")
         .await
         .unwrap();
-    let mine = w
-        .desk
-        .timeline(&Actor::requester(w.ada), t.id)
-        .await
-        .unwrap();
+    let mine = w.desk.portal(w.ada).timeline(t.id).await.unwrap();
+    let bodies: Vec<_> = mine
+        .iter()
+        .filter_map(|e| match &e.kind {
+            RequesterEventKind::Reply { body } => Some(body.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(bodies, ["Could you close some tabs?"]);
     assert!(
-        mine.iter()
-            .all(|e| !matches!(e.kind, EventKind::InternalNote { .. }))
-    );
-    assert!(
-        mine.iter()
-            .any(|e| matches!(e.kind, EventKind::Reply { .. }))
+        !format!("{mine:?}").contains("chrome tabs"),
+        "no internal note reaches the requester"
     );
     let staff = w.desk.timeline(&w.agent, t.id).await.unwrap();
     assert!(
@@ -245,25 +248,39 @@ async fn requesters_see_only_their_own_tickets_and_never_internal_notes() {
             .any(|e| matches!(e.kind, EventKind::InternalNote { .. }))
     );
 
-    let bob = Actor::requester(CustomerId::new());
-    assert!(matches!(
-        w.desk.get(&bob, t.id).await,
-        Err(Error::Forbidden { .. })
-    ));
-    assert!(matches!(
-        w.desk.add_message(&bob, t.id, "hi", Channel::Email).await,
-        Err(Error::Forbidden { .. })
-    ));
+    // Bob cannot tell Ada's ticket from a missing one, reading or writing.
+    let bob = w.desk.portal(CustomerId::new());
+    let missing = helpdesk::TicketId::new();
+    for id in [t.id, missing] {
+        let err = bob.ticket(id).await.unwrap_err();
+        assert_eq!(err.to_string(), format!("ticket {id} not found"));
+        let err = bob.reply(id, "hi").await.unwrap_err();
+        assert_eq!(err.to_string(), format!("ticket {id} not found"));
+        let err = bob.timeline(id).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+    }
+    let err = bob.ticket_by_reference(t.reference).await.unwrap_err();
+    assert_eq!(err.to_string(), format!("ticket {} not found", t.reference));
     assert!(
-        w.desk
-            .list(&bob, TicketFilter::default(), 50, None)
+        bob.tickets(PortalQuery::default())
             .await
             .unwrap()
             .items
             .is_empty()
     );
+    // Ada may see her ticket but not write staff things on it; the staff
+    // methods refuse requesters before looking at any ticket.
+    let ada = Actor::requester(w.ada);
     assert!(matches!(
-        w.desk.note(&Actor::requester(w.ada), t.id, "sneaky").await,
+        w.desk.note(&ada, t.id, "sneaky").await,
+        Err(Error::Forbidden {
+            actor: ActorKind::Requester,
+            action: Action::Note,
+            ..
+        })
+    ));
+    assert!(matches!(
+        w.desk.get(&ada, missing).await,
         Err(Error::Forbidden { .. })
     ));
 }
@@ -274,13 +291,18 @@ async fn agents_act_only_within_their_groups_and_denials_change_nothing() {
     let t = open(&w, "VPN").await;
     let outsider = Actor::agent(AgentId::new(), [GroupId::new("billing").unwrap()]);
     let before = w.store.timeline(t.id).await.unwrap().len();
+    // Outside their groups a ticket is not there for them, as if missing.
     assert!(matches!(
         w.desk.reply(&outsider, t.id, "hello").await,
-        Err(Error::Forbidden { .. })
+        Err(Error::NotFound { what: "ticket", .. })
     ));
     assert!(matches!(
         w.desk.transition(&outsider, t.id, "open", None).await,
-        Err(Error::Forbidden { .. })
+        Err(Error::NotFound { .. })
+    ));
+    assert!(matches!(
+        w.desk.get_by_reference(&outsider, t.reference).await,
+        Err(Error::NotFound { .. })
     ));
     assert_eq!(w.store.timeline(t.id).await.unwrap().len(), before);
     // Once assigned to the outsider, they may work it.
@@ -300,10 +322,17 @@ async fn requester_cannot_open_for_someone_else() {
     let w = world();
     let err = w
         .desk
-        .open(&Actor::requester(CustomerId::new()), new_ticket(&w, "x"))
+        .portal(CustomerId::new())
+        .open(new_ticket(&w, "x"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Forbidden { .. }));
+    assert!(matches!(
+        err,
+        Error::Forbidden {
+            action: Action::OpenForOther,
+            ..
+        }
+    ));
 }
 
 #[tokio::test]
@@ -391,12 +420,8 @@ async fn merge_closes_the_duplicate_and_keeps_its_messages() {
     let a = open(&w, "Wifi down in room 4").await;
     let b = open(&w, "No wifi in room 4").await;
     w.desk
-        .add_message(
-            &Actor::requester(w.ada),
-            b.id,
-            "also the printer",
-            Channel::Email,
-        )
+        .portal(w.ada)
+        .message(b.id, "also the printer", Channel::Email)
         .await
         .unwrap();
     let target = w.desk.merge(&w.agent, b.id, a.id).await.unwrap();
@@ -404,14 +429,14 @@ async fn merge_closes_the_duplicate_and_keeps_its_messages() {
     let src = w.desk.get(&w.agent, b.id).await.unwrap();
     assert_eq!(src.status.as_str(), "closed");
     assert!(src.links_of(LinkKind::DuplicateOf).any(|x| x == a.id));
-    let tl = w
-        .desk
-        .timeline(&Actor::requester(w.ada), b.id)
-        .await
-        .unwrap();
+    let tl = w.desk.portal(w.ada).timeline(b.id).await.unwrap();
     assert!(tl.iter().any(
-        |e| matches!(&e.kind, EventKind::CustomerMessage { body, .. } if body == "also the printer")
+        |e| matches!(&e.kind, RequesterEventKind::Message { body, .. } if body == "also the printer")
     ));
+    assert!(
+        tl.iter()
+            .any(|e| e.kind == RequesterEventKind::MergedInto { ticket: a.id })
+    );
     assert!(matches!(
         w.desk.merge(&w.agent, b.id, a.id).await,
         Err(Error::Validation(_))
@@ -450,15 +475,14 @@ async fn validation_names_the_field_and_unknown_ids_are_not_found() {
         Error::Validation(v) => v.field,
         other => panic!("expected validation, got {other:?}"),
     };
-    let who = Actor::requester(w.ada);
+    let who = w.desk.portal(w.ada);
     assert_eq!(
-        field(w.desk.open(&who, new_ticket(&w, "")).await.unwrap_err()),
+        field(who.open(new_ticket(&w, "")).await.unwrap_err()),
         "subject"
     );
     assert_eq!(
         field(
-            w.desk
-                .open(&who, new_ticket(&w, &"s".repeat(251)))
+            who.open(new_ticket(&w, &"s".repeat(251)))
                 .await
                 .unwrap_err()
         ),
@@ -466,16 +490,10 @@ async fn validation_names_the_field_and_unknown_ids_are_not_found() {
     );
     let mut n = new_ticket(&w, "ok");
     n.description = "x".repeat(1024 * 1024 + 1);
-    assert_eq!(
-        field(w.desk.open(&who, n).await.unwrap_err()),
-        "description"
-    );
+    assert_eq!(field(who.open(n).await.unwrap_err()), "description");
     let mut n = new_ticket(&w, "ok");
     n.requester.email = Some("ada at example".into());
-    assert_eq!(
-        field(w.desk.open(&who, n).await.unwrap_err()),
-        "requester.email"
-    );
+    assert_eq!(field(who.open(n).await.unwrap_err()), "requester.email");
     let t = open(&w, "ok").await;
     assert_eq!(
         field(
@@ -488,12 +506,32 @@ async fn validation_names_the_field_and_unknown_ids_are_not_found() {
     );
     assert!(matches!(
         w.desk.get(&w.agent, helpdesk::TicketId::new()).await,
-        Err(Error::NotFound { kind: "ticket", .. })
+        Err(Error::NotFound { what: "ticket", .. })
     ));
-    assert!(matches!(
-        w.desk.transition(&w.agent, t.id, "nonsense", None).await,
-        Err(Error::NotFound { kind: "status", .. })
-    ));
+    let err = w
+        .desk
+        .transition(&w.agent, t.id, "nonsense", None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::UnknownStatus { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "no status `nonsense` in this lifecycle (statuses: new, open, pending, on_hold, \
+         resolved, closed); allowed from here: open, pending, on_hold, resolved, closed"
+    );
+    // Ids match ignoring case, and labels are accepted.
+    let t = w
+        .desk
+        .transition(&w.agent, t.id, "On-hold", None)
+        .await
+        .unwrap();
+    assert_eq!(t.status.as_str(), "on_hold");
+    let t = w
+        .desk
+        .transition(&w.agent, t.id, "RESOLVED", None)
+        .await
+        .unwrap();
+    assert_eq!(t.status.as_str(), "resolved");
 }
 
 #[tokio::test]
@@ -530,7 +568,7 @@ async fn failing_notifier_keeps_notifications_in_the_outbox_until_retried() {
         .notifier
         .delivered()
         .iter()
-        .map(|n| n.idempotency_key.clone())
+        .map(|n| n.notification.idempotency_key.clone())
         .collect();
     assert_eq!(
         keys.len() as u64,
@@ -555,9 +593,7 @@ async fn listing_filters_and_paginates_by_cursor() {
         .desk
         .list(
             &w.agent,
-            TicketFilter::default().assignee(w.agent_id),
-            10,
-            None,
+            TicketQuery::new(TicketFilter::default().assignee(w.agent_id), 10),
         )
         .await
         .unwrap();
@@ -570,7 +606,10 @@ async fn listing_filters_and_paginates_by_cursor() {
     loop {
         let page = w
             .desk
-            .list(&w.agent, TicketFilter::default().text("NUMBER"), 3, cursor)
+            .list(
+                &w.agent,
+                TicketQuery::new(TicketFilter::default().text("NUMBER"), 3).after(cursor),
+            )
             .await
             .unwrap();
         seen.extend(page.items.iter().map(|t| t.id));
@@ -582,7 +621,7 @@ async fn listing_filters_and_paginates_by_cursor() {
     assert_eq!(seen, ids);
     assert!(matches!(
         w.desk
-            .list(&w.agent, TicketFilter::default(), 0, None)
+            .list(&w.agent, TicketQuery::new(TicketFilter::default(), 0))
             .await,
         Err(Error::Validation(_))
     ));
@@ -594,7 +633,12 @@ async fn automatic_moves_do_not_notify_the_customer_twice() {
     let t = open(&w, "Keyboard").await;
     w.notifier.take();
     w.desk.reply(&w.agent, t.id, "Which model?").await.unwrap();
-    let kinds: Vec<_> = w.notifier.take().iter().map(|n| n.kind).collect();
+    let kinds: Vec<_> = w
+        .notifier
+        .take()
+        .iter()
+        .map(|n| n.notification.kind)
+        .collect();
     assert_eq!(
         kinds,
         vec![NotificationKind::AgentReplied],
@@ -605,7 +649,11 @@ async fn automatic_moves_do_not_notify_the_customer_twice() {
         .await
         .unwrap();
     assert_eq!(
-        w.notifier.take().iter().map(|n| n.kind).collect::<Vec<_>>(),
+        w.notifier
+            .take()
+            .iter()
+            .map(|n| n.notification.kind)
+            .collect::<Vec<_>>(),
         vec![NotificationKind::StatusChanged]
     );
     // Ada's own reply reopens the ticket: the agent hears of it, Ada does not.
@@ -614,18 +662,19 @@ async fn automatic_moves_do_not_notify_the_customer_twice() {
         .await
         .unwrap();
     w.desk
-        .add_message(&Actor::requester(w.ada), t.id, "Model K120", Channel::Email)
+        .portal(w.ada)
+        .message(t.id, "Model K120", Channel::Email)
         .await
         .unwrap();
     let sent = w.notifier.take();
     assert!(
         sent.iter()
-            .all(|n| !matches!(n.recipient, Recipient::Requester { .. })),
+            .all(|n| !matches!(n.notification.recipient, Recipient::Requester { .. })),
         "{sent:?}"
     );
     assert!(
         sent.iter()
-            .any(|n| n.kind == NotificationKind::CustomerMessage)
+            .any(|n| n.notification.kind == NotificationKind::CustomerMessage)
     );
 }
 

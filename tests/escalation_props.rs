@@ -7,10 +7,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use helpdesk::escalation::EscalationConfig;
+use helpdesk::prelude::*;
+use helpdesk::sla::SlaConfig;
 use helpdesk::ticket::EventKind;
 use helpdesk::{
-    Actor, BusinessCalendar, Channel, Clock, CustomerId, HelpDesk, InMemoryStore, ManualClock,
-    NewTicket, Requester, Store,
+    Actor, BusinessCalendar, Channel, CustomerId, HelpDesk, InMemoryStore, ManualClock, NewTicket,
+    Requester,
 };
 use proptest::prelude::*;
 
@@ -70,14 +72,18 @@ proptest! {
         levels in prop::collection::vec(trig(), 1..=5),
         steps in prop::collection::vec((1i64..=900, any::<bool>(), any::<bool>()), 1..=12),
     ) {
-        let mut toml = format!("[targets.resolution]\nmedium = \"{target_min}m\"\n");
+        // The levels fire on the SLA's resolution clock.
+        let mut sla = String::from("default = \"p\"\n");
         if office {
-            let _ = writeln!(toml, "[calendars.office]\n{OFFICE}");
+            let _ = writeln!(sla, "[calendars.office]\n{OFFICE}");
         }
-        toml += "[[policies]]\nname = \"p\"\n";
-        if office {
-            toml += "calendar = \"office\"\n";
-        }
+        let _ = writeln!(
+            sla,
+            "[[policies]]\nname = \"p\"\ncalendar = \"{}\"\nresolution = {{ target = \"{target_min}m\" }}",
+            if office { "office" } else { "24x7" }
+        );
+        let sla = SlaConfig::from_toml(&sla).unwrap();
+        let mut toml = String::from("[[policies]]\nname = \"p\"\n");
         for (i, l) in levels.iter().enumerate() {
             let _ = writeln!(toml, "[[policies.levels]]\nname = \"l{i}\"\ntrigger = {}\nactions = [{{ add_tag = \"l{i}\" }}]", l.toml());
         }
@@ -86,12 +92,12 @@ proptest! {
         let start: DateTime<Utc> = "2026-03-06T20:00:00Z".parse().unwrap();
         let clock = Arc::new(ManualClock::new(start));
         let store: Arc<dyn Store> = Arc::new(InMemoryStore::new());
-        let desk = |_: u8| HelpDesk::builder().store(store.clone()).clock(clock.clone()).escalation(config.clone()).build().unwrap();
+        let desk = |_: u8| HelpDesk::builder().store(store.clone()).clock(clock.clone()).sla(sla.clone()).escalation(config.clone()).build().unwrap();
         let (a, b) = (desk(0), desk(1));
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
         let events = rt.block_on(async {
             let c = CustomerId::new();
-            let id = a.open(&Actor::requester(c), NewTicket::new(Requester::new(c, "C"), Channel::Email, "s", "d")).await.unwrap().id;
+            let id = a.portal(c).open(NewTicket::new(Requester::new(c, "C"), Channel::Email, "s", "d")).await.unwrap().id;
             for (minutes, twice, both) in &steps {
                 clock.advance(Duration::minutes(*minutes));
                 let now = clock.now();

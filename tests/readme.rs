@@ -1,10 +1,9 @@
 //! Every TOML configuration shown in README.md loads and validates, so the
 //! README cannot drift from the crate.
 
-use helpdesk::escalation::load_desk_toml;
 use helpdesk::sla::SlaConfig;
 use helpdesk::ticket::Lifecycle;
-use helpdesk::{BusinessCalendar, Classifier, HelpDesk};
+use helpdesk::{BusinessCalendar, Classifier, DeskConfig, HelpDesk};
 
 fn toml_blocks() -> Vec<String> {
     let readme = include_str!("../README.md");
@@ -34,18 +33,19 @@ fn every_readme_toml_block_loads() {
     for block in blocks {
         let loaded = if block.contains("[dependencies]") {
             Ok(())
-        } else if block.contains("[routing]") || block.contains("[escalation]") {
-            // Cross-references (groups, targets) are checked when the desk is built.
-            load_desk_toml(&block).and_then(|(routing, escalation)| {
-                let mut b = HelpDesk::builder();
-                if let Some(r) = routing {
-                    b = b.routing(r);
-                }
-                if let Some(e) = escalation {
-                    b = b.escalation(e);
-                }
-                b.build().map(drop)
-            })
+        } else if [
+            "[routing",
+            "[escalation",
+            "[sla",
+            "[classifier",
+            "[lifecycle",
+        ]
+        .iter()
+        .any(|t| block.contains(t))
+        {
+            // A whole desk (or part of one) in the one configuration file.
+            DeskConfig::from_toml(&block)
+                .and_then(|c| HelpDesk::builder().config(c).build().map(drop))
         } else if block.contains("statuses") {
             Lifecycle::from_toml(&block).map(drop)
         } else if block.contains("[[policies]]") {

@@ -57,12 +57,17 @@ fn config(strategy: &str, capacity: u32) -> RoutingConfig {
 
 async fn open(desk: &HelpDesk, subject: &str) -> Ticket {
     let c = CustomerId::new();
-    desk.open(
-        &Actor::requester(c),
-        NewTicket::new(Requester::new(c, "C"), Channel::Email, subject, "..."),
-    )
-    .await
-    .unwrap()
+    let mine = desk
+        .portal(c)
+        .open(NewTicket::new(
+            Requester::new(c, "C"),
+            Channel::Email,
+            subject,
+            "...",
+        ))
+        .await
+        .unwrap();
+    desk.get(&Actor::System, mine.id).await.unwrap()
 }
 
 fn desk(r: Option<RoutingConfig>, now: &str) -> HelpDesk {
@@ -145,7 +150,10 @@ async fn least_open_balances_and_capacity_caps() {
     );
     // A resolved ticket frees capacity.
     let p = helpdesk::store::TicketFilter::default().assignee(ana);
-    let page = d.list(&Actor::System, p, 10, None).await.unwrap();
+    let page = d
+        .list(&Actor::System, helpdesk::store::TicketQuery::new(p, 10))
+        .await
+        .unwrap();
     d.transition(&Actor::System, page.items[0].id, "resolved", None)
         .await
         .unwrap();

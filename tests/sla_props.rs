@@ -1,9 +1,10 @@
 //! Properties of SLA evaluation over random histories.
 
 use chrono::{DateTime, Duration, Utc};
-use helpdesk::sla::{MetricState, SlaConfig, doc_created_event, evaluate};
+use helpdesk::doc_support::created_event as doc_created_event;
+use helpdesk::sla::{MetricState, SlaConfig, evaluate};
 use helpdesk::ticket::{EventActor, EventKind, Lifecycle, TicketEvent};
-use helpdesk::{AgentId, CustomerId, EventId, Priority, PriorityOrigin};
+use helpdesk::{AgentId, CustomerId, Priority, PriorityOrigin};
 use proptest::prelude::*;
 
 const CONFIG: &str = r#"
@@ -89,14 +90,7 @@ fn history(start: DateTime<Utc>, steps: &[(Step, i64)]) -> Vec<TicketEvent> {
             _ => EventActor::Agent(AgentId::new()),
         };
         let seq = events.len() as u64 + 1;
-        events.push(TicketEvent {
-            id: EventId::new(),
-            ticket_id: id,
-            seq,
-            at,
-            actor,
-            kind,
-        });
+        events.push(TicketEvent::new(id, seq, at, actor, kind));
     }
     events
 }

@@ -115,12 +115,8 @@ impl World {
 
     async fn message(&self, id: TicketId) {
         self.desk
-            .add_message(
-                &Actor::requester(self.customer),
-                id,
-                "Any news?",
-                Channel::Email,
-            )
+            .portal(self.customer)
+            .message(id, "Any news?", Channel::Email)
             .await
             .unwrap();
     }
@@ -169,20 +165,22 @@ async fn friday_1655_before_a_holiday_monday_across_spring_forward() {
         .notifier
         .delivered()
         .into_iter()
-        .find(|n| n.kind == NotificationKind::Acknowledged)
+        .find(|n| n.notification.kind == NotificationKind::Acknowledged)
         .unwrap();
     assert!(
-        ack.body
+        ack.message
+            .text
             .contains("within 30 business minutes, by Tue 2026-03-10 09:25 EDT"),
         "{}",
-        ack.body
+        ack.message.text
     );
     // The policy choice is on the timeline, hidden from the requester.
     let events = w.events(ticket.id).await;
     assert!(
         matches!(&events[1].kind, EventKind::SlaPolicyApplied { policy, .. } if policy == "standard")
     );
-    assert!(!events[1].kind.visible_to_requester());
+    let theirs = w.desk.portal(w.customer).timeline(ticket.id).await.unwrap();
+    assert!(!format!("{theirs:?}").contains("standard"));
     assert_eq!(
         w.desk.store().next_deadline(ticket.id).await.unwrap(),
         Some(t("2026-03-10T13:19:00Z"))
@@ -261,12 +259,15 @@ async fn warning_and_breach_are_recorded_once_and_notify_the_group() {
     );
     let sent = w.notifier.take();
     assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].kind, NotificationKind::SlaBreached);
-    assert_eq!(sent[0].recipient, Recipient::Group { id: group });
+    assert_eq!(sent[0].notification.kind, NotificationKind::SlaBreached);
+    assert_eq!(
+        sent[0].notification.recipient,
+        Recipient::Group { id: group }
+    );
     assert!(
-        sent[0].subject.contains("first response"),
+        sent[0].message.subject.contains("first response"),
         "{}",
-        sent[0].subject
+        sent[0].message.subject
     );
     // Later commands do not record it again.
     w.desk.note(&w.staff, ticket.id, "checking").await.unwrap();
@@ -548,9 +549,9 @@ async fn without_sla_config_nothing_changes() {
         .notifier
         .delivered()
         .into_iter()
-        .find(|n| n.kind == NotificationKind::Acknowledged)
+        .find(|n| n.notification.kind == NotificationKind::Acknowledged)
         .unwrap();
-    assert!(!ack.body.contains("first response"));
+    assert!(!ack.message.text.contains("first response"));
     assert!(w.desk.sla_status(&w.staff, ticket.id).await.is_err());
     assert!(
         w.desk
@@ -603,12 +604,15 @@ async fn warning_goes_to_the_assignee() {
         .unwrap();
     let sent = w.notifier.take();
     assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].kind, NotificationKind::SlaWarning);
-    assert_eq!(sent[0].recipient, Recipient::Agent { id: agent });
+    assert_eq!(sent[0].notification.kind, NotificationKind::SlaWarning);
+    assert_eq!(
+        sent[0].notification.recipient,
+        Recipient::Agent { id: agent }
+    );
     assert!(
-        sent[0].body.contains("Tue 2026-03-10 10:30 EDT"),
+        sent[0].message.text.contains("Tue 2026-03-10 10:30 EDT"),
         "{}",
-        sent[0].body
+        sent[0].message.text
     );
     // The next deadline is now the due itself.
     assert_eq!(

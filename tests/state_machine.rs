@@ -9,10 +9,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
+use helpdesk::prelude::*;
 use helpdesk::ticket::{EventKind, Lifecycle, LinkKind, StatusId};
 use helpdesk::{
     Actor, AgentId, Channel, CustomerId, Error, GroupId, HelpDesk, InMemoryStore, ManualClock,
-    NewTicket, Priority, RecordingNotifier, Requester, SplitPart, Store, Ticket, TicketId,
+    NewTicket, Priority, RecordingNotifier, Requester, SplitPart, Ticket, TicketId,
 };
 use proptest::prelude::*;
 
@@ -198,11 +199,13 @@ impl Harness {
                 return;
             }
             Cmd::Open => {
-                let t = self
+                let mine = self
                     .desk
-                    .open(self.actor(Who::Owner), self.new_ticket())
+                    .portal(self.owner)
+                    .open(self.new_ticket())
                     .await
                     .unwrap();
+                let t = self.store.load(mine.id).await.unwrap().unwrap();
                 self.track_new(&t, 1);
                 return;
             }
@@ -210,15 +213,29 @@ impl Harness {
                 let Some(id) = self.ticket(i) else { return };
                 let status = self.model[&id].status.clone();
                 let ok = matches!(w, Who::Owner | Who::Agent | Who::Supervisor);
-                let r = self
-                    .desk
-                    .add_message(self.actor(w), id, "more info", Channel::Email)
-                    .await;
+                // Customers write through the portal, staff log messages.
+                let r = match self.actor(w) {
+                    Actor::Requester { id: customer } => self
+                        .desk
+                        .portal(*customer)
+                        .message(id, "more info", Channel::Email)
+                        .await
+                        .map(|t| t.id),
+                    staff => self
+                        .desk
+                        .add_message(staff, id, "more info", Channel::Email)
+                        .await
+                        .map(|t| t.id),
+                };
                 expect_ok = ok;
-                if let (true, Ok(t)) = (ok, &r) {
+                if let (true, Ok(new_id)) = (ok, &r) {
                     if status == "closed" {
-                        assert_ne!(t.id, id, "a message to a closed ticket opens a follow-up");
-                        self.track_new(t, 1);
+                        assert_ne!(
+                            *new_id, id,
+                            "a message to a closed ticket opens a follow-up"
+                        );
+                        let t = self.store.load(*new_id).await.unwrap().unwrap();
+                        self.track_new(&t, 1);
                         self.bump(id, 1, None);
                     } else {
                         let to = self
@@ -270,7 +287,7 @@ impl Harness {
                     assert!(
                         matches!(
                             r,
-                            Err(Error::InvalidTransition { .. } | Error::NotFound { .. })
+                            Err(Error::InvalidTransition { .. } | Error::UnknownStatus { .. })
                         ),
                         "{r:?}"
                     );

@@ -11,6 +11,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use chrono::Duration;
+use helpdesk::prelude::*;
 use helpdesk::store::conformance::{created, note, notification, t0, write};
 use helpdesk::store::{Commit, SqliteStore};
 use helpdesk::{Error, Store, TicketId};
@@ -194,8 +195,8 @@ mod pg {
             "postgres://postgres:wrong@127.0.0.1:5432/helpdesk_no_such_database".to_owned(),
         ] {
             match PostgresStore::connect(&url).await {
-                Err(Error::Store { message, source }) => {
-                    assert!(source.is_some(), "{message}: the cause is kept");
+                Err(e @ Error::Store { .. }) => {
+                    assert!(e.cause().is_some(), "{e}: the cause is kept");
                 }
                 other => panic!("{url}: expected a store error, got {other:?}"),
             }
@@ -209,10 +210,17 @@ mod pg {
 #[tokio::test]
 async fn sqlite_in_missing_directory_is_a_store_error() {
     let dir = tempfile::tempdir().unwrap();
-    match SqliteStore::open(dir.path().join("no/such/dir/desk.db")).await {
-        Err(Error::Store { message, source }) => {
-            assert!(source.is_some(), "{message}: the cause is kept");
-            assert!(message.contains("no/such/dir"), "{message}");
+    let path = dir.path().join("no/such/dir/desk.db");
+    match SqliteStore::open(&path).await {
+        Err(e @ Error::Store { .. }) => {
+            assert!(e.cause().is_some(), "{e}: the cause is kept");
+            let shown = e.to_string();
+            assert_eq!(
+                shown.matches(&*path.display().to_string()).count(),
+                1,
+                "{shown}"
+            );
+            assert!(shown.ends_with("no/such/dir does not exist"), "{shown}");
         }
         other => panic!("expected a store error, got {other:?}"),
     }
@@ -222,7 +230,12 @@ async fn sqlite_in_missing_directory_is_a_store_error() {
 async fn sqlite_schema_from_a_newer_version_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("desk.db");
-    SqliteStore::open(&path).await.unwrap().close().await;
+    SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .close()
+        .await
+        .unwrap();
     let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
         .await
         .unwrap();
@@ -236,6 +249,37 @@ async fn sqlite_schema_from_a_newer_version_is_refused() {
     conn.close().await.unwrap();
     match SqliteStore::open(&path).await {
         Err(e @ Error::Store { .. }) => assert!(e.to_string().contains("newer"), "{e}"),
+        other => panic!("expected a store error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn sqlite_changed_migration_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.db");
+    SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .close()
+        .await
+        .unwrap();
+    let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    // As if migration 1 had been edited after this database applied it.
+    sqlx::query("UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = 1")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    match SqliteStore::open(&path).await {
+        Err(e @ Error::Store { .. }) => {
+            assert!(
+                e.to_string()
+                    .starts_with("migration 1 applied to the database differs"),
+                "{e}"
+            );
+        }
         other => panic!("expected a store error, got {other:?}"),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use helpdesk::store::TicketFilter;
+use helpdesk::store::{TicketFilter, TicketQuery};
 use helpdesk::{
     Actor, AgentId, Channel, CustomerId, GroupId, HelpDesk, NewTicket, RecordingNotifier,
     Requester, Store,
@@ -18,7 +18,9 @@ pub(crate) async fn run(store: Arc<dyn Store>) -> Result<(), Box<dyn std::error:
         .build()?;
     let boss = Actor::supervisor(AgentId::new());
 
-    let earlier = desk.list(&boss, TicketFilter::default(), 100, None).await?;
+    let earlier = desk
+        .list(&boss, TicketQuery::new(TicketFilter::default(), 100))
+        .await?;
     if earlier.items.is_empty() {
         println!("No tickets yet: this is the first run.");
     } else {
@@ -30,17 +32,19 @@ pub(crate) async fn run(store: Arc<dyn Store>) -> Result<(), Box<dyn std::error:
 
     let ada = CustomerId::new();
     let ticket = desk
-        .open(
-            &Actor::requester(ada),
-            NewTicket::new(
-                Requester::new(ada, "Ada").email("ada@example.com"),
-                Channel::Portal,
-                "VPN drops every hour",
-                "Since Monday the VPN disconnects hourly.",
-            ),
-        )
+        .portal(ada)
+        .open(NewTicket::new(
+            Requester::new(ada, "Ada").email("ada@example.com"),
+            Channel::Portal,
+            "VPN drops every hour",
+            "Since Monday the VPN disconnects hourly.",
+        ))
         .await?;
-    println!("Opened {} ({}).", ticket.reference, ticket.priority);
+    println!(
+        "Opened {} ({} priority).",
+        ticket.reference,
+        desk.classifier().label(ticket.priority)
+    );
 
     let l1 = GroupId::new("network-l1")?;
     let grace = AgentId::new();

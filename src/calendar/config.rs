@@ -242,7 +242,7 @@ mod tests {
     use super::*;
 
     fn file(toml_text: &str) -> Result<Rules, ConfigError> {
-        compile(&toml::from_str(toml_text).map_err(|e| ConfigError::from_toml(&e))?)
+        compile(&crate::load::toml(toml_text)?)
     }
 
     #[test]
@@ -291,9 +291,9 @@ mod tests {
         let e = file("time_zone = \"UTC\"\n[special_days]\n\"2026-12-32\" = []").unwrap_err();
         assert_eq!(e.path, "special_days.\"2026-12-32\"");
         let e = file("time_zone = \"UTC\"\n[week]\nmonday = []").unwrap_err();
-        assert!(e.message.contains("monday"), "{e}");
+        assert!(e.to_string().contains("monday"), "{e}");
         let e = file("time_zone = \"UTC\"\nholiday = []").unwrap_err();
-        assert!(e.message.contains("holiday"), "{e}");
+        assert!(e.to_string().contains("holiday"), "{e}");
     }
 
     #[test]

@@ -111,6 +111,23 @@ pub enum CalendarError {
     NeverCloses,
 }
 
+/// A calendar that cannot answer, seen from the desk: a calendar without
+/// open time is a configuration mistake; an instant or duration out of
+/// range is bad input.
+impl From<CalendarError> for crate::Error {
+    fn from(e: CalendarError) -> Self {
+        match e {
+            CalendarError::NeverOpen | CalendarError::NeverCloses => {
+                ConfigError::new("calendar", None, e.to_string()).into()
+            }
+            CalendarError::OutOfRange { .. } => crate::Error::validation("instant", e.to_string()),
+            CalendarError::NegativeDuration { .. } => {
+                crate::Error::validation("duration", e.to_string())
+            }
+        }
+    }
+}
+
 impl CalendarError {
     fn out_of_range(t: i64) -> Self {
         CalendarError::OutOfRange {
@@ -205,7 +222,7 @@ impl BusinessCalendar {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_toml(s: &str) -> crate::Result<Self> {
-        let file: CalendarFile = toml::from_str(s).map_err(|e| ConfigError::from_toml(&e))?;
+        let file: CalendarFile = crate::load::toml(s)?;
         Ok(Self::from_file(file)?)
     }
 
@@ -223,7 +240,7 @@ impl BusinessCalendar {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_json(s: &str) -> crate::Result<Self> {
-        let file: CalendarFile = serde_json::from_str(s).map_err(|e| ConfigError::from_json(&e))?;
+        let file: CalendarFile = crate::load::json(s)?;
         Ok(Self::from_file(file)?)
     }
 

@@ -1,41 +1,42 @@
-//! Escalation: policies of levels that fire as a ticket's clocks run out.
+//! Escalation: policies of levels that fire as a ticket's SLA clocks run down.
 //!
 //! An [`EscalationPolicy`] is chosen per ticket by its [`Condition`] (first
-//! match wins). Each [`EscalationLevel`] has a [`Trigger`] on a [`Metric`]
-//! (first response, resolution) and a list of [`EscalationAction`]s:
-//! notify people, move the ticket to the next tier's group or a named group
-//! (functional escalation), raise its priority, tag it, add a watcher.
+//! match wins). Each [`EscalationLevel`] has a [`Trigger`] on an SLA
+//! [`Metric`] (first response, next response, periodic update, resolution)
+//! and a list of [`EscalationAction`]s: notify people, move the ticket to
+//! the next tier's group or a named group (functional escalation), raise its
+//! priority, tag it, add a watcher.
 //!
-//! Triggers are points on the metric's clock, in business time of the
-//! policy's calendar: a percent of the target elapsed, some time before the
-//! due, the breach itself, or some time after it. Clocks stop while the
-//! ticket waits (a status of category `paused`) and end when it is done.
+//! **One clock.** Triggers are points on the SLA metric's own clock, read
+//! off the same evaluation the SLA makes ([`crate::sla`]): the target of
+//! the SLA policy in force at the ticket's priority, counted in that
+//! policy's business calendar, paused where the SLA pauses, in the SLA's
+//! cycles (a reopening starts a new resolution cycle or continues it, as
+//! the SLA policy says). A trigger is a percent of the target elapsed, some
+//! business time before the due, the breach itself, or some time after it.
+//! So escalation needs SLA policies: a desk configured with escalation but
+//! no SLA is a configuration error.
 //!
-//! Every level fires **at most once per ticket and SLA cycle** (reopening a
-//! ticket starts a new cycle). Fired levels are events
-//! ([`EventKind::Escalated`](crate::ticket::EventKind::Escalated)) keyed by
-//! the level's *name*: when a ticket's priority or policy changes, the
-//! remaining levels are planned again, and a level whose name already fired
-//! in this cycle never fires again, whichever policy it comes from.
+//! Every level fires **at most once per metric cycle**. Fired levels are
+//! events ([`EventKind::Escalated`](crate::ticket::EventKind::Escalated))
+//! keyed by the level's *name* and the cycle: when a ticket's priority or
+//! policy changes, the remaining levels are planned again, and a level
+//! whose name already fired in this cycle never fires again. A metric that
+//! was met, or a cycle that ended, fires no more levels.
 //!
-//! Planning is pure ([`EscalationPolicy::plan`] over [`MetricClock`]s); the
-//! [`HelpDesk`](crate::HelpDesk) stores the earliest unfired level's instant
-//! in the store's deadline index and fires due levels in
+//! Planning (which levels fire when, from the SLA evaluation) and firing
+//! ([`fire`]) are pure;
+//! the [`HelpDesk`](crate::HelpDesk) stores the earliest unfired level's
+//! instant in the store's deadline index and fires due levels in
 //! [`HelpDesk::run_due`](crate::HelpDesk::run_due).
 //!
 //! ```
 //! use helpdesk::escalation::EscalationConfig;
 //! let config = EscalationConfig::from_toml(r#"
 //!     supervisor = { address = "duty-manager@example.com" }
-//!     [targets.resolution]
-//!     critical = "4h"
-//!     high = "8h"
-//!     medium = "24h"
-//!     low = "72h"
 //!
 //!     [[policies]]
 //!     name = "standard"
-//!     update_every = "4h"
 //!     [[policies.levels]]
 //!     name = "warn"
 //!     trigger = { kind = "percent", metric = "resolution", percent = 75 }
@@ -48,49 +49,32 @@
 //!     name = "raise"
 //!     trigger = { kind = "after_breach", metric = "resolution", offset = "30m" }
 //!     actions = [{ raise_priority = "one_step" }]
+//!     [[policies.levels]]
+//!     name = "update-reminder"           # the customer is due a progress update
+//!     trigger = { kind = "at_breach", metric = "periodic_update" }
+//!     actions = [{ notify = ["assignee"] }]
 //! "#)?;
-//! assert_eq!(config.policies[0].levels.len(), 3);
+//! assert_eq!(config.policies[0].levels.len(), 4);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod clock;
-
-use std::collections::BTreeMap;
-use std::sync::OnceLock;
+mod fire;
+mod plan;
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::BusinessDuration;
-use crate::calendar::BusinessCalendar;
 use crate::condition::Condition;
 use crate::error::{ConfigError, Result};
 use crate::id::{AgentId, GroupId};
 use crate::priority::Priority;
 use crate::routing::RoutingConfig;
+use crate::sla::ClockPoint;
 
-pub use clock::{History, MetricClock, PlannedLevel, Span};
-
-/// A clock that escalation triggers watch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Metric {
-    /// From the start of the cycle to the first public agent reply.
-    FirstResponse,
-    /// From the start of the cycle to resolution; stops while paused.
-    Resolution,
-}
-
-impl Metric {
-    /// The configuration name (`first_response`, `resolution`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Metric::FirstResponse => "first_response",
-            Metric::Resolution => "resolution",
-        }
-    }
-}
+pub use crate::ticket::Metric;
+pub use fire::{FireContext, escalate_by_hand, fire, reassign_target};
+pub use plan::{PlannedLevel, fired_levels};
 
 /// When a level fires, as a point on a metric's clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,6 +133,32 @@ impl Trigger {
             Trigger::AfterBreach { offset, .. } => target + offset.as_duration(),
         };
         t.max(Duration::zero())
+    }
+
+    /// The trigger as a point on the SLA clock, relative to the target.
+    pub(crate) fn point(self) -> ClockPoint {
+        match self {
+            Trigger::Percent { percent, .. } => ClockPoint::Percent(percent),
+            Trigger::BeforeDue { offset, .. } => ClockPoint::FromDue(-offset.as_secs()),
+            Trigger::AtBreach { .. } => ClockPoint::FromDue(0),
+            Trigger::AfterBreach { offset, .. } => ClockPoint::FromDue(offset.as_secs()),
+        }
+    }
+
+    /// The trigger in words, e.g. `75% of the resolution target elapsed`.
+    pub fn describe(self) -> String {
+        match self {
+            Trigger::Percent { metric, percent } => {
+                format!("{percent}% of the {} target elapsed", metric.label())
+            }
+            Trigger::BeforeDue { metric, offset } => {
+                format!("{offset} before the {} due", metric.label())
+            }
+            Trigger::AtBreach { metric } => format!("{} target breached", metric.label()),
+            Trigger::AfterBreach { metric, offset } => {
+                format!("{offset} after the {} breach", metric.label())
+            }
+        }
     }
 }
 
@@ -240,12 +250,6 @@ pub struct EscalationPolicy {
     /// Which tickets it applies to (priority, group, category, requester tier, ...).
     #[serde(default)]
     pub when: Condition,
-    /// The name of the calendar its business time runs in (default: 24/7).
-    #[serde(default)]
-    pub calendar: Option<String>,
-    /// Remind the assignee when the customer has had no public update for this long.
-    #[serde(default)]
-    pub update_every: Option<BusinessDuration>,
     /// The levels.
     #[serde(default)]
     pub levels: Vec<EscalationLevel>,
@@ -262,63 +266,8 @@ pub enum Supervisor {
     Address(String),
 }
 
-/// Targets per priority, for one metric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[non_exhaustive]
-pub struct PriorityTargets {
-    /// For critical tickets.
-    #[serde(default)]
-    pub critical: Option<BusinessDuration>,
-    /// For high tickets.
-    #[serde(default)]
-    pub high: Option<BusinessDuration>,
-    /// For medium tickets.
-    #[serde(default)]
-    pub medium: Option<BusinessDuration>,
-    /// For low tickets.
-    #[serde(default)]
-    pub low: Option<BusinessDuration>,
-}
-
-impl PriorityTargets {
-    /// The target for `p`.
-    pub fn get(&self, p: Priority) -> Option<Duration> {
-        match p {
-            Priority::Critical => self.critical,
-            Priority::High => self.high,
-            Priority::Medium => self.medium,
-            Priority::Low => self.low,
-        }
-        .map(BusinessDuration::as_duration)
-    }
-}
-
-/// The metric targets escalation uses (until the desk takes them from its SLA policies).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[non_exhaustive]
-pub struct Targets {
-    /// First-response targets.
-    #[serde(default)]
-    pub first_response: Option<PriorityTargets>,
-    /// Resolution targets.
-    #[serde(default)]
-    pub resolution: Option<PriorityTargets>,
-}
-
-impl Targets {
-    /// The target of `metric` at priority `p`.
-    pub fn get(&self, metric: Metric, p: Priority) -> Option<Duration> {
-        match metric {
-            Metric::FirstResponse => self.first_response,
-            Metric::Resolution => self.resolution,
-        }
-        .and_then(|t| t.get(p))
-    }
-}
-
-/// Escalation configuration: policies, calendars, targets, the supervisor.
+/// Escalation configuration: the policies and the supervisor. Targets,
+/// calendars and pauses are the SLA policies' (see the [module docs](self)).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -326,12 +275,6 @@ pub struct EscalationConfig {
     /// Who `notify = ["supervisor"]` reaches.
     #[serde(default)]
     pub supervisor: Option<Supervisor>,
-    /// Named calendars that policies run in.
-    #[serde(default)]
-    pub calendars: BTreeMap<String, BusinessCalendar>,
-    /// Metric targets per priority.
-    #[serde(default)]
-    pub targets: Targets,
     /// The policies, tried in order; the first that matches applies.
     #[serde(default)]
     pub policies: Vec<EscalationPolicy>,
@@ -341,16 +284,16 @@ impl EscalationConfig {
     /// Reads and validates an escalation configuration (at the root of a TOML document).
     /// Group references are checked against routing when the desk is built.
     pub fn from_toml(s: &str) -> Result<Self> {
-        let c: EscalationConfig = toml::from_str(s).map_err(|e| ConfigError::from_toml(&e))?;
-        c.validate_at("", Checks::Alone)?;
+        let c: EscalationConfig = crate::load::toml(s)?;
+        c.validate()?;
         Ok(c)
     }
 
-    /// Whether any policy's or level's condition looks at tags.
-    pub(crate) fn reads_tags(&self) -> bool {
-        self.policies
-            .iter()
-            .any(|p| p.when.tags.is_some() || p.levels.iter().any(|l| l.when.tags.is_some()))
+    /// Reads and validates an escalation configuration from JSON (same structure).
+    pub fn from_json(s: &str) -> Result<Self> {
+        let c: EscalationConfig = crate::load::json(s)?;
+        c.validate()?;
+        Ok(c)
     }
 
     /// The policy for a ticket: the first whose condition matches.
@@ -358,50 +301,27 @@ impl EscalationConfig {
         self.policies.iter().find(|p| p.when.matches(ticket))
     }
 
-    /// The calendar a policy runs in (24/7 when it names none).
-    pub fn calendar_of(&self, policy: &EscalationPolicy) -> BusinessCalendar {
-        // One shared 24/7 calendar: a calendar compiles its year tables on
-        // first use and caches them, so a fresh one per call would redo that
-        // work for every ticket.
-        static ALWAYS_OPEN: OnceLock<BusinessCalendar> = OnceLock::new();
-        policy
-            .calendar
-            .as_ref()
-            .and_then(|c| self.calendars.get(c))
-            .unwrap_or_else(|| ALWAYS_OPEN.get_or_init(BusinessCalendar::always_open))
-            .clone()
+    /// Validates the configuration on its own (group references are checked
+    /// against the routing when the desk is built).
+    pub fn validate(&self) -> Result<()> {
+        Ok(self.check(None, false)?)
     }
 
-    /// Validates the configuration, and its group references against
-    /// `routing`. Every metric a trigger watches needs a target in
-    /// `targets`, unless `sla_targets`: then the desk's SLA policies supply
-    /// the targets `targets` leaves out.
-    pub fn validate(&self, routing: Option<&RoutingConfig>, sla_targets: bool) -> Result<()> {
-        self.validate_at(
-            "",
-            Checks::Desk {
-                routing,
-                need_targets: !sla_targets,
-            },
-        )
-    }
-
-    pub(crate) fn validate_at(&self, prefix: &str, checks: Checks<'_>) -> Result<()> {
-        let (routing, need_targets, alone) = match checks {
-            Checks::Alone => (None, false, true),
-            Checks::WithRouting(r) => (r, false, false),
-            Checks::Desk {
-                routing,
-                need_targets,
-            } => (routing, need_targets, false),
+    /// Validates the configuration; with `desk`, against the desk's
+    /// `routing` too (a group to reassign to must exist, a move to the next
+    /// tier needs routing). Paths are relative to the escalation table.
+    pub(crate) fn check(
+        &self,
+        routing: Option<&RoutingConfig>,
+        desk: bool,
+    ) -> std::result::Result<(), ConfigError> {
+        let err = |path: String, value: &str, msg: &str| {
+            ConfigError::new(path, Some(value.to_owned()), msg)
         };
-        let err = |path: String, value: &str, msg: &str| -> crate::Error {
-            ConfigError::new(format!("{prefix}{path}"), Some(value.to_owned()), msg).into()
-        };
-        if let Some(Supervisor::Address(a)) = &self.supervisor {
-            if a.trim().is_empty() {
-                return Err(err("supervisor.address".into(), a, "empty address"));
-            }
+        if let Some(Supervisor::Address(a)) = &self.supervisor
+            && a.trim().is_empty()
+        {
+            return Err(err("supervisor.address".into(), a, "empty address"));
         }
         for (i, p) in self.policies.iter().enumerate() {
             let path = format!("policies[{i}]");
@@ -419,20 +339,6 @@ impl EscalationConfig {
                     "duplicate policy name",
                 ));
             }
-            if let Some(c) = &p.calendar {
-                if !self.calendars.contains_key(c) {
-                    return Err(err(format!("{path}.calendar"), c, "unknown calendar"));
-                }
-            }
-            if let Some(u) = p.update_every {
-                if u.as_duration() <= Duration::zero() {
-                    return Err(err(
-                        format!("{path}.update_every"),
-                        &u.to_string(),
-                        "must be positive",
-                    ));
-                }
-            }
             for (j, l) in p.levels.iter().enumerate() {
                 let path = format!("{path}.levels[{j}]");
                 if l.name.trim().is_empty() {
@@ -441,25 +347,13 @@ impl EscalationConfig {
                 if p.levels[..j].iter().any(|o| o.name == l.name) {
                     return Err(err(format!("{path}.name"), &l.name, "duplicate level name"));
                 }
-                if let Trigger::Percent { percent, .. } = l.trigger {
-                    if !(1..=100).contains(&percent) {
-                        return Err(err(
-                            format!("{path}.trigger.percent"),
-                            &percent.to_string(),
-                            "must be within 1..=100",
-                        ));
-                    }
-                }
-                let metric = l.trigger.metric();
-                if need_targets
-                    && Priority::ALL
-                        .iter()
-                        .all(|pr| self.targets.get(metric, *pr).is_none())
+                if let Trigger::Percent { percent, .. } = l.trigger
+                    && !(1..=100).contains(&percent)
                 {
                     return Err(err(
-                        format!("{path}.trigger.metric"),
-                        metric.as_str(),
-                        "no target is configured for this metric (see `targets`)",
+                        format!("{path}.trigger.percent"),
+                        &percent.to_string(),
+                        "must be within 1..=100",
                     ));
                 }
                 if l.actions.is_empty() {
@@ -486,7 +380,7 @@ impl EscalationConfig {
                             ));
                         }
                         EscalationAction::Reassign(ReassignTarget::NextTier)
-                            if routing.is_none() && !alone =>
+                            if routing.is_none() && desk =>
                         {
                             return Err(err(
                                 format!("{apath}.reassign"),
@@ -515,53 +409,6 @@ impl EscalationConfig {
     }
 }
 
-/// How much of the desk an escalation configuration is validated against.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Checks<'a> {
-    /// On its own: group references wait for the desk.
-    Alone,
-    /// With the routing it comes with (`None`: none).
-    WithRouting(Option<&'a RoutingConfig>),
-    /// At build: routing, and whether the targets must all be here (no SLA).
-    Desk {
-        routing: Option<&'a RoutingConfig>,
-        need_targets: bool,
-    },
-}
-
-/// Reads a desk configuration file with `[routing]` and `[escalation]`
-/// tables (either may be missing) and validates both together. Whether
-/// every trigger's metric has a target is checked when the desk is built
-/// (an SLA configuration may supply them).
-///
-/// ```
-/// let (routing, escalation) = helpdesk::escalation::load_desk_toml(r#"
-///     [[routing.groups]]
-///     id = "desk"
-///     tier = 1
-///     area = "general"
-///     [escalation.targets.resolution]
-///     medium = "8h"
-/// "#)?;
-/// assert!(routing.is_some() && escalation.is_some());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn load_desk_toml(s: &str) -> Result<(Option<RoutingConfig>, Option<EscalationConfig>)> {
-    #[derive(Deserialize)]
-    struct File {
-        routing: Option<RoutingConfig>,
-        escalation: Option<EscalationConfig>,
-    }
-    let f: File = toml::from_str(s).map_err(|e| ConfigError::from_toml(&e))?;
-    if let Some(r) = &f.routing {
-        r.validate_at("routing.")?;
-    }
-    if let Some(e) = &f.escalation {
-        e.validate_at("escalation.", Checks::WithRouting(f.routing.as_ref()))?;
-    }
-    Ok((f.routing, f.escalation))
-}
-
 /// A ticket for unit tests.
 #[cfg(test)]
 pub(crate) fn test_ticket(subject: &str, category: Option<&str>) -> crate::Ticket {
@@ -575,7 +422,7 @@ pub(crate) fn test_ticket(subject: &str, category: Option<&str>) -> crate::Ticke
         channel: Channel::Email,
         category: category.map(str::to_owned),
         tags: std::collections::BTreeSet::new(),
-        fields: BTreeMap::new(),
+        fields: std::collections::BTreeMap::new(),
         impact: crate::Impact::Medium,
         urgency: crate::Urgency::Medium,
         priority: Priority::Medium,

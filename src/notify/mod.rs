@@ -1,15 +1,54 @@
-//! Notifications and the [`Notifier`] port.
+//! Notifications as data, their rendering, and the [`Notifier`] port.
 //!
-//! Commands never talk to the outside world directly: they put
-//! [`Notification`]s into the store's outbox in the same atomic write as the
-//! ticket change. The desk then hands them to your [`Notifier`]; one that
-//! fails leaves the notification in the outbox, and
+//! Commands never talk to the outside world directly: the events they
+//! record cause [`Notification`]s, planned in one place (which event tells
+//! whom) and put into the store's outbox in the same atomic write as the
+//! ticket change. A notification is data: its kind, its recipient and the
+//! [`Facts`] it needs (the reference, the subject, the new status, the due,
+//! the escalation level...), never finished text. Text is made at delivery
+//! by a [`Render`]er ([`EnglishRenderer`] by default), so the command path
+//! builds no text and a message can be worded per locale.
+//!
+//! The desk then hands each notification to your [`Notifier`] as a
+//! [`Delivery`], which renders it into a [`Message`] when the transport
+//! asks ([`Delivery::message`]): a webhook that posts the facts as JSON
+//! never pays for wording. A notifier that fails leaves the notification
+//! in the outbox, and
 //! [`HelpDesk::dispatch_pending`](crate::HelpDesk::dispatch_pending) retries
 //! it later with backoff. Each notification carries an idempotency key, so a
 //! transport that may see a retry twice can drop the duplicate.
+//!
+//! # Writing a notifier
+//!
+//! A notifier is an `#[async_trait]` (re-exported as
+//! [`helpdesk::async_trait`](crate::async_trait)); a transport failure is an
+//! [`Error::notify`](crate::Error::notify) carrying your own error:
+//!
+//! ```
+//! use helpdesk::notify::{Delivery, Notifier};
+//! use helpdesk::{async_trait, Error, Result};
+//!
+//! /// Posts every notification to a chat channel.
+//! #[derive(Debug)]
+//! struct ChatNotifier {
+//!     channel: String,
+//! }
+//!
+//! #[async_trait]
+//! impl Notifier for ChatNotifier {
+//!     async fn deliver(&self, delivery: &Delivery<'_>) -> Result<()> {
+//!         let message = delivery.message()?; // the words, in the recipient's language
+//!         let line = format!("{} {}: {}", self.channel, delivery.notification().ticket_ref, message.subject);
+//!         post(&line).map_err(|e| Error::notify("posting to the chat channel", e))
+//!     }
+//! }
+//! # fn post(_: &str) -> std::io::Result<()> { Ok(()) }
+//! # let _ = ChatNotifier { channel: "#support".into() };
+//! ```
 
 pub(crate) mod plan;
 mod recording;
+mod render;
 
 use std::fmt;
 
@@ -17,23 +56,60 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::BusinessDuration;
 use crate::error::Result;
-use crate::id::{AgentId, CustomerId, GroupId, NotificationId, TicketId, TicketRef};
+use crate::id::{NotificationId, TicketId, TicketRef};
+use crate::priority::Priority;
+pub use crate::ticket::Recipient;
+use crate::ticket::{EventActor, Metric, StatusCategory};
 
-pub use recording::RecordingNotifier;
+pub use recording::{Delivered, RecordingNotifier};
+pub use render::{EnglishRenderer, Message, Render};
 
 /// Delivers notifications (email, chat, webhook, ...).
 ///
-/// Return `Ok` only once the notification is safely handed over; an error
-/// keeps it in the outbox for a retry.
+/// Return `Ok` only once the message is safely handed over; an error keeps
+/// the notification in the outbox for a retry. See the [module docs](self)
+/// for an example.
 #[async_trait]
 pub trait Notifier: Send + Sync + fmt::Debug {
     /// Delivers one notification.
-    async fn deliver(&self, notification: &Notification) -> Result<()>;
+    async fn deliver(&self, delivery: &Delivery<'_>) -> Result<()>;
 }
 
-/// One message to one recipient about one ticket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One notification on its way out: its data, and its words on demand.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery<'a> {
+    notification: &'a Notification,
+    renderer: &'a dyn Render,
+}
+
+impl<'a> Delivery<'a> {
+    /// A delivery of `notification`, worded by `renderer` when asked.
+    pub fn new(notification: &'a Notification, renderer: &'a dyn Render) -> Self {
+        Delivery {
+            notification,
+            renderer,
+        }
+    }
+
+    /// The notification: its kind, recipient and facts.
+    pub fn notification(&self) -> &'a Notification {
+        self.notification
+    }
+
+    /// The notification rendered for a person to read. Rendered on each
+    /// call: a transport that does not show text (a webhook posting the
+    /// facts) does not pay for it. An error fails the delivery, which is
+    /// retried like a transport failure.
+    pub fn message(&self) -> Result<Message> {
+        self.renderer.render(self.notification)
+    }
+}
+
+/// One notification to one recipient about one ticket: data, rendered into
+/// a [`Message`] at delivery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Notification {
     /// Unique id.
@@ -49,53 +125,91 @@ pub struct Notification {
     pub recipient: Recipient,
     /// What it is about.
     pub kind: NotificationKind,
-    /// Rendered subject line.
-    pub subject: String,
-    /// Rendered text.
-    pub body: String,
-    /// When it was created.
+    /// What the message needs to say.
+    pub facts: Facts,
+    /// When it was created (the instant of the event that caused it).
     pub created_at: DateTime<Utc>,
 }
 
-/// Who a notification is for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "to", rename_all = "snake_case")]
+/// What a notification's message needs to say; which parts are set depends
+/// on its [`NotificationKind`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub enum Recipient {
-    /// The ticket's requester.
-    Requester {
-        /// Customer id.
-        id: CustomerId,
-        /// Email address, when known.
-        email: Option<String>,
-    },
-    /// An agent.
-    Agent {
-        /// Agent id.
-        id: AgentId,
-    },
-    /// Everyone in a group (e.g. the queue that received a ticket).
-    Group {
-        /// Group id.
-        id: GroupId,
-    },
-    /// A named address (e.g. `noc@example.com`).
-    Address {
-        /// The address.
-        address: String,
-    },
+pub struct Facts {
+    /// The ticket's subject.
+    pub subject: String,
+    /// The ticket's priority.
+    pub priority: Priority,
+    /// Who caused it.
+    pub actor: EventActor,
+    /// The text of a reply or customer message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// A new status's label ([`NotificationKind::StatusChanged`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// A new status's category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_category: Option<StatusCategory>,
+    /// The first-response promise an acknowledgment makes, when an SLA sets one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response: Option<Promise>,
+    /// The SLA metric of a warning or breach.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<Metric>,
+    /// The due of an SLA warning or breach, or of the escalation level that fired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<DateTime<Utc>>,
+    /// The escalation level that fired (`manual` for an escalation by hand).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// Why it was escalated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What the escalation did, in words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<String>,
+    /// The time zone instants are shown in: the SLA calendar's, else UTC.
+    #[serde(default = "utc")]
+    pub time_zone: chrono_tz::Tz,
 }
 
-impl fmt::Display for Recipient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Recipient::Requester { email: Some(e), .. } => write!(f, "requester <{e}>"),
-            Recipient::Requester { id, .. } => write!(f, "requester {id}"),
-            Recipient::Agent { id } => write!(f, "agent {id}"),
-            Recipient::Group { id } => write!(f, "group {id}"),
-            Recipient::Address { address } => f.write_str(address),
+impl Facts {
+    /// The facts every notification about `ticket` carries (its subject and
+    /// priority) for an event by `actor`; the kind-specific parts are unset.
+    pub fn about(ticket: &crate::Ticket, actor: EventActor) -> Self {
+        Facts {
+            subject: ticket.subject.clone(),
+            priority: ticket.priority,
+            actor,
+            body: None,
+            status: None,
+            status_category: None,
+            first_response: None,
+            metric: None,
+            due: None,
+            level: None,
+            reason: None,
+            actions: Vec::new(),
+            time_zone: chrono_tz::Tz::UTC,
         }
     }
+}
+
+fn utc() -> chrono_tz::Tz {
+    chrono_tz::Tz::UTC
+}
+
+/// The first response an acknowledgment promises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Promise {
+    /// The target, e.g. 4 hours.
+    pub target: BusinessDuration,
+    /// When it is due.
+    pub due: DateTime<Utc>,
+    /// Whether the target counts business hours only (`false`: around the clock).
+    pub business_hours: bool,
 }
 
 /// What a notification is about.
@@ -125,7 +239,9 @@ pub enum NotificationKind {
     SlaBreached,
     /// The ticket was escalated.
     Escalated,
-    /// To the assignee: the customer is due a progress update.
+    /// To the assignee: the customer is due a progress update. Sent by
+    /// versions before 0.2; a `periodic_update` SLA metric and an escalation
+    /// level on it do this now.
     UpdateDue,
 }
 

@@ -1,10 +1,10 @@
-//! Which notifications an event causes: a pure function of the event and the
-//! ticket, so every command notifies the same way and tests can check it.
+//! Which notifications an event causes: a pure function of the event, the
+//! ticket right after it and a little context, so every command, the
+//! router, the SLA clock and escalation notify the same way, and tests can
+//! check it.
 
-use super::{Notification, NotificationKind, Recipient};
-use crate::id::{NotificationId, TicketRef};
-use crate::priority::Priority;
-use crate::text::text;
+use super::{Facts, Notification, NotificationKind, Promise, Recipient};
+use crate::id::NotificationId;
 use crate::ticket::{
     EventActor, EventKind, Lifecycle, LinkKind, StatusCategory, Ticket, TicketEvent,
 };
@@ -13,11 +13,15 @@ use crate::ticket::{
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PlanContext<'a> {
     pub(crate) lifecycle: &'a Lifecycle,
-    /// The requester-facing promise for the first response, e.g. "within 4 business hours (by ...)".
-    pub(crate) first_response: Option<&'a str>,
+    /// The first-response promise for a new ticket's acknowledgment.
+    pub(crate) first_response: Option<Promise>,
+    /// Where instants are shown: the SLA calendar's zone.
+    pub(crate) time_zone: chrono_tz::Tz,
 }
 
-/// The notifications `event` causes, given `ticket` as it is right after it.
+/// The notifications `event` causes, given `ticket` as it is after the
+/// command (one command never changes who the requester is or the
+/// reference, so the final snapshot serves every event's plan).
 pub(crate) fn plan(
     ticket: &Ticket,
     event: &TicketEvent,
@@ -28,87 +32,78 @@ pub(crate) fn plan(
         id: ticket.requester.id,
         email: ticket.requester.email.clone(),
     };
-    let r = ticket.reference;
-    let subj = &ticket.subject;
-    let mut out = Vec::new();
-    let mut push = |to: Recipient, kind: NotificationKind, subject: String, body: String| {
-        out.push(notification(ticket, event, to, kind, subject, body));
+    // Staff who hold the ticket: its assignee, else its queue.
+    let holder = || match (ticket.assignee, &ticket.group) {
+        (Some(id), _) => Some(Recipient::Agent { id }),
+        (None, Some(g)) => Some(Recipient::Group { id: g.clone() }),
+        (None, None) => None,
     };
+    // Built per notification: most events (and most SLA records on
+    // unassigned tickets) notify nobody.
+    let facts = || Facts {
+        time_zone: ctx.time_zone,
+        ..Facts::about(ticket, event.actor)
+    };
+    let mut out: Vec<(Recipient, NotificationKind, Facts)> = Vec::new();
     match &event.kind {
         EventKind::Created(c) => {
-            let follow_up = c.links.iter().find(|l| l.kind == LinkKind::FollowUpOf);
-            let (kind, intro) = match follow_up {
-                Some(_) => (
-                    NotificationKind::FollowUpOpened,
-                    "Your message was about a ticket that is already closed, so we opened this follow-up",
-                ),
-                None => (NotificationKind::Acknowledged, "We received your request"),
+            let follow_up = c.links.iter().any(|l| l.kind == LinkKind::FollowUpOf);
+            let kind = if follow_up {
+                NotificationKind::FollowUpOpened
+            } else {
+                NotificationKind::Acknowledged
             };
-            let (expect, promise, end) = match ctx.first_response {
-                Some(p) => ("\nYou can expect a first response ", p, "."),
-                None => ("", "", ""),
-            };
-            // Acknowledge to the requester even when an agent opened it for them (phone, walk-in).
-            push(
+            // Acknowledge to the requester even when staff opened it for them (phone, walk-in).
+            out.push((
                 requester(),
                 kind,
-                subject_line(r, "", subj),
-                text(&[
-                    &intro,
-                    &". Its reference is ",
-                    &r,
-                    &"; please quote it in any reply.",
-                    &expect,
-                    &promise,
-                    &end,
-                ]),
-            );
+                Facts {
+                    first_response: ctx.first_response,
+                    ..facts()
+                },
+            ));
             if let Some(g) = &c.group {
-                push(
+                out.push((
                     Recipient::Group { id: g.clone() },
                     NotificationKind::Queued,
-                    subject_line(r, "New ticket: ", subj),
-                    ticket_line(r, c.priority, "is in your queue."),
-                );
+                    facts(),
+                ));
             }
             if let Some(a) = c.assignee {
-                push(
+                out.push((
                     Recipient::Agent { id: a },
                     NotificationKind::Assigned,
-                    subject_line(r, "Assigned to you: ", subj),
-                    ticket_line(r, c.priority, "was assigned to you."),
-                );
+                    facts(),
+                ));
             }
         }
         EventKind::CustomerMessage { body, .. } => {
-            let to = match (ticket.assignee, &ticket.group) {
-                (Some(a), _) => Some(Recipient::Agent { id: a }),
-                (None, Some(g)) => Some(Recipient::Group { id: g.clone() }),
-                (None, None) => None,
-            };
-            if let Some(to) = to {
-                push(
+            if let Some(to) = holder() {
+                out.push((
                     to,
                     NotificationKind::CustomerMessage,
-                    subject_line(r, "Customer wrote: ", subj),
-                    body.clone(),
-                );
+                    Facts {
+                        body: Some(body.clone()),
+                        ..facts()
+                    },
+                ));
             }
         }
-        EventKind::Reply { body } => {
-            push(
-                requester(),
-                NotificationKind::AgentReplied,
-                subject_line(r, "", subj),
-                body.clone(),
-            );
-        }
+        EventKind::Reply { body } => out.push((
+            requester(),
+            NotificationKind::AgentReplied,
+            Facts {
+                body: Some(body.clone()),
+                ..facts()
+            },
+        )),
         EventKind::StatusChanged { from, to, .. } => {
             let cat = |s| ctx.lifecycle.category(s);
             let (before, after) = (cat(from), cat(to));
-            // Customers care about "done", "reopened" and "waiting on you", not internal shuffles.
-            // An automatic move (a customer message reopening, a reply opening)
-            // is news only through the message that caused it.
+            // Customers care about "done", "reopened" and "waiting on you",
+            // not internal shuffles. An automatic move (a customer message
+            // reopening, a reply opening) is news only through the message
+            // that caused it.
             let automatic = event.actor == EventActor::System
                 && [
                     &ctx.lifecycle.on_customer_message,
@@ -126,104 +121,125 @@ pub(crate) fn plan(
                 let label = ctx
                     .lifecycle
                     .def(to)
-                    .map_or(to.as_str(), |d| d.label.as_str());
-                push(
+                    .map_or_else(|| to.to_string(), |d| d.label.clone());
+                out.push((
                     requester(),
                     NotificationKind::StatusChanged,
-                    text(&[&"[", &r, &"] Status: ", &label]),
-                    text(&[
-                        &"Your ticket ",
-                        &r,
-                        &" \"",
-                        subj,
-                        &"\" is now ",
-                        &label,
-                        &".",
-                    ]),
-                );
+                    Facts {
+                        status: Some(label),
+                        status_category: after,
+                        ..facts()
+                    },
+                ));
             }
         }
         EventKind::Assigned { to: Some(a), .. } => {
-            push(
+            out.push((
                 Recipient::Agent { id: *a },
                 NotificationKind::Assigned,
-                subject_line(r, "Assigned to you: ", subj),
-                ticket_line(r, ticket.priority, "was assigned to you."),
-            );
+                facts(),
+            ));
         }
-        EventKind::GroupChanged { to: Some(g), .. } => {
-            push(
-                Recipient::Group { id: g.clone() },
-                NotificationKind::Queued,
-                subject_line(r, "New in your queue: ", subj),
-                ticket_line(r, ticket.priority, "was moved to your group."),
-            );
+        EventKind::GroupChanged { to: Some(g), .. } => out.push((
+            Recipient::Group { id: g.clone() },
+            NotificationKind::Queued,
+            facts(),
+        )),
+        EventKind::Routed {
+            group, assignee, ..
+        } => {
+            if let Some(a) = assignee {
+                out.push((
+                    Recipient::Agent { id: *a },
+                    NotificationKind::Assigned,
+                    facts(),
+                ));
+            } else if let Some(g) = group {
+                out.push((
+                    Recipient::Group { id: g.clone() },
+                    NotificationKind::Queued,
+                    facts(),
+                ));
+            }
         }
         EventKind::MergedInto { .. } => {
-            push(
-                requester(),
-                NotificationKind::Merged,
-                subject_line(r, "Merged: ", subj),
-                text(&[
-                    &"Your ticket ",
-                    &r,
-                    &" duplicates another request and was merged into it; we will keep you posted there.",
-                ]),
-            );
+            out.push((requester(), NotificationKind::Merged, facts()));
+        }
+        EventKind::SlaWarning { metric, due, .. } | EventKind::SlaBreached { metric, due, .. } => {
+            let kind = if matches!(event.kind, EventKind::SlaWarning { .. }) {
+                NotificationKind::SlaWarning
+            } else {
+                NotificationKind::SlaBreached
+            };
+            if let Some(to) = holder() {
+                out.push((
+                    to,
+                    kind,
+                    Facts {
+                        metric: Some(*metric),
+                        due: Some(*due),
+                        ..facts()
+                    },
+                ));
+            }
+        }
+        EventKind::Escalated {
+            level,
+            actions,
+            notified,
+            reason,
+            due,
+            ..
+        } => {
+            for to in notified {
+                out.push((
+                    to.clone(),
+                    NotificationKind::Escalated,
+                    Facts {
+                        level: Some(level.clone()),
+                        reason: Some(reason.clone()),
+                        due: *due,
+                        actions: actions.clone(),
+                        ..facts()
+                    },
+                ));
+            }
         }
         _ => {}
     }
     // Never tell people about what they just did themselves; the
     // acknowledgment is the exception, as it carries the reference.
-    out.retain(|n| {
-        let own = match (&n.recipient, event.actor) {
+    out.retain(|(to, kind, _)| {
+        let own = match (to, event.actor) {
             (Recipient::Requester { id, .. }, EventActor::Requester(a)) => *id == a,
             (Recipient::Agent { id }, EventActor::Agent(a)) => *id == a,
             _ => false,
         };
         !own || matches!(
-            n.kind,
+            kind,
             NotificationKind::Acknowledged | NotificationKind::FollowUpOpened
         )
     });
-    out
+    out.into_iter()
+        .map(|(recipient, kind, facts)| Notification {
+            id: NotificationId::new(),
+            idempotency_key: idempotency_key(ticket, event.seq, kind, &recipient),
+            ticket_id: ticket.id,
+            ticket_ref: ticket.reference,
+            recipient,
+            kind,
+            facts,
+            created_at: event.at,
+        })
+        .collect()
 }
 
-/// A notification's subject line: `[#1042] {what}{subject}`.
-pub(crate) fn subject_line(r: TicketRef, what: &str, subject: &str) -> String {
-    text(&[&"[", &r, &"] ", &what, &subject])
-}
-
-/// The staff notifications' one-liner: `Ticket #1042 (high) {what}`.
-pub(crate) fn ticket_line(r: TicketRef, priority: Priority, what: &str) -> String {
-    text(&[&"Ticket ", &r, &" (", &priority, &") ", &what])
-}
-
-/// One notification about `event`, with its idempotency key.
-pub(crate) fn notification(
-    ticket: &Ticket,
-    event: &TicketEvent,
-    recipient: Recipient,
-    kind: NotificationKind,
-    subject: String,
-    body: String,
-) -> Notification {
-    Notification {
-        id: NotificationId::new(),
-        idempotency_key: idempotency_key(ticket, event.seq, kind, &recipient),
-        ticket_id: ticket.id,
-        ticket_ref: ticket.reference,
-        recipient,
-        kind,
-        subject,
-        body,
-        created_at: event.at,
-    }
-}
-
-/// `{ticket}:{seq}:{kind}:{recipient}`, stable across retries and processes.
-/// Built by hand: it is made for every notification of every command, and
-/// the formatting machinery cost more than the rest of the notification.
+/// `{ticket}:{seq}:{kind}:{role}/{recipient}`, stable across retries and processes.
+///
+/// The ids are written with uuid's own encoder rather than through
+/// `format!`: a key is made for every notification of every command, and
+/// through the formatting machinery it cost 2.8k instructions, the dearest
+/// single step of a command (figures in the commit that made this change).
 fn idempotency_key(
     ticket: &Ticket,
     seq: u64,
@@ -231,10 +247,10 @@ fn idempotency_key(
     recipient: &Recipient,
 ) -> String {
     let mut buf = uuid::Uuid::encode_buffer();
-    let mut key = String::with_capacity(128);
+    let mut key = String::with_capacity(120);
     key.push_str(ticket.id.as_uuid().hyphenated().encode_lower(&mut buf));
     key.push(':');
-    crate::text::Piece::push_to(&seq, &mut key);
+    key.push_str(&seq.to_string());
     key.push(':');
     key.push_str(kind.as_str());
     key.push(':');

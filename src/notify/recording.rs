@@ -3,8 +3,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 
-use super::{Notification, Notifier};
+use super::{Delivery, Message, Notification, Notifier};
 use crate::error::{Error, Result};
+
+/// One delivery a [`RecordingNotifier`] saw: the notification and the
+/// message it was rendered as.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Delivered {
+    /// The notification (its kind, recipient and facts).
+    pub notification: Notification,
+    /// What a person would read.
+    pub message: Message,
+}
 
 /// Keeps every delivered notification in memory, for tests and demos.
 ///
@@ -18,7 +29,7 @@ use crate::error::{Error, Result};
 /// ```
 #[derive(Debug, Default)]
 pub struct RecordingNotifier {
-    delivered: Mutex<Vec<Notification>>,
+    delivered: Mutex<Vec<Delivered>>,
     failing: AtomicBool,
 }
 
@@ -34,16 +45,16 @@ impl RecordingNotifier {
     }
 
     /// Everything delivered so far, in order.
-    pub fn delivered(&self) -> Vec<Notification> {
+    pub fn delivered(&self) -> Vec<Delivered> {
         self.lock().clone()
     }
 
     /// Removes and returns everything delivered so far.
-    pub fn take(&self) -> Vec<Notification> {
+    pub fn take(&self) -> Vec<Delivered> {
         std::mem::take(&mut *self.lock())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Notification>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Delivered>> {
         // A panic elsewhere cannot leave a Vec half-pushed; keep recording.
         self.delivered
             .lock()
@@ -53,17 +64,19 @@ impl RecordingNotifier {
 
 #[async_trait]
 impl Notifier for RecordingNotifier {
-    async fn deliver(&self, notification: &Notification) -> Result<()> {
+    async fn deliver(&self, delivery: &Delivery<'_>) -> Result<()> {
+        let notification = delivery.notification();
         if self.failing.load(Ordering::SeqCst) {
-            return Err(Error::Notify {
-                message: format!(
-                    "recording notifier set to fail ({})",
-                    notification.idempotency_key
-                ),
-                source: None,
-            });
+            return Err(Error::notify_msg(format!(
+                "recording notifier set to fail ({})",
+                notification.idempotency_key
+            )));
         }
-        self.lock().push(notification.clone());
+        let message = delivery.message()?;
+        self.lock().push(Delivered {
+            notification: notification.clone(),
+            message,
+        });
         Ok(())
     }
 }

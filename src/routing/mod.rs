@@ -196,6 +196,8 @@ pub struct GroupChoice {
 pub struct AgentChoice {
     /// The agent.
     pub agent: AgentId,
+    /// The group they were picked in.
+    pub group: GroupId,
     /// A human-readable account.
     pub reason: String,
 }
@@ -203,7 +205,7 @@ pub struct AgentChoice {
 impl RoutingConfig {
     /// Reads and validates a routing configuration from TOML (at the root of the document).
     pub fn from_toml(s: &str) -> Result<Self> {
-        let c: RoutingConfig = toml::from_str(s).map_err(|e| ConfigError::from_toml(&e))?;
+        let c: RoutingConfig = crate::load::toml(s)?;
         c.validate_at("")?;
         Ok(c)
     }
@@ -315,10 +317,10 @@ impl RoutingConfig {
                 }
             }
         }
-        if let Some(d) = &self.default_group {
-            if self.group(d).is_none() {
-                return Err(err("default_group".into(), d.as_str(), "unknown group"));
-            }
+        if let Some(d) = &self.default_group
+            && self.group(d).is_none()
+        {
+            return Err(err("default_group".into(), d.as_str(), "unknown group"));
         }
         if self.groups.is_empty() && !self.rules.is_empty() {
             return Err(err("groups".into(), "[]", "rules need at least one group"));
@@ -400,6 +402,19 @@ impl RoutingConfig {
         })
     }
 
+    /// Why a ticket routed to `group` has no assignee.
+    pub fn unassigned_reason(&self, group: &GroupId) -> &'static str {
+        match self.group(group).map(|g| g.strategy) {
+            Some(Strategy::Manual) | None => "left in the queue (manual assignment)",
+            Some(_) => "left in the queue: no agent on shift, skilled and under capacity",
+        }
+    }
+
+    /// The name to show for `agent` (requesters see it on their tickets).
+    pub fn agent_name(&self, agent: AgentId) -> Option<&str> {
+        self.agent(agent).and_then(|a| a.name.as_deref())
+    }
+
     /// Agents who could take a ticket in `group` at `now`: members, on
     /// shift, with the required skills when the group's strategy is `skills`.
     /// Capacity is checked by [`pick_agent`](Self::pick_agent), which knows the loads.
@@ -445,6 +460,7 @@ impl RoutingConfig {
                 let a = free.get(turn % free.len().max(1))?;
                 Some(AgentChoice {
                     agent: a.id,
+                    group: group.clone(),
                     reason: format!(
                         "round robin in {group}: {} ({} of {} available)",
                         label(a),
@@ -467,6 +483,7 @@ impl RoutingConfig {
                 };
                 Some(AgentChoice {
                     agent: a.id,
+                    group: group.clone(),
                     reason: format!("{how} in {group}: {} ({} open)", label(a), load(a)),
                 })
             }

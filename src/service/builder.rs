@@ -3,11 +3,12 @@ use std::sync::{Arc, Mutex};
 use chrono::Duration;
 
 use super::{HelpDesk, Inner, RetryPolicy};
+use crate::classify::Classifier;
 use crate::clock::{Clock, SystemClock};
-use crate::error::Result;
+use crate::config::DeskConfig;
+use crate::error::{ConfigError, Result};
 use crate::escalation::EscalationConfig;
-use crate::notify::Notifier;
-use crate::priority::Classifier;
+use crate::notify::{EnglishRenderer, Notifier, Render};
 use crate::routing::RoutingConfig;
 use crate::sla::SlaConfig;
 use crate::store::{InMemoryStore, Store};
@@ -32,6 +33,7 @@ use crate::ticket::Lifecycle;
 pub struct HelpDeskBuilder {
     store: Option<Arc<dyn Store>>,
     notifier: Option<Arc<dyn Notifier>>,
+    renderer: Option<Arc<dyn Render>>,
     clock: Option<Arc<dyn Clock>>,
     classifier: Option<Classifier>,
     lifecycle: Option<Lifecycle>,
@@ -42,6 +44,26 @@ pub struct HelpDeskBuilder {
 }
 
 impl HelpDeskBuilder {
+    /// Takes every part `config` sets (see [`DeskConfig`]); parts it leaves
+    /// out keep what the builder has.
+    pub fn config(mut self, config: DeskConfig) -> Self {
+        let DeskConfig {
+            lifecycle,
+            classifier,
+            sla,
+            routing,
+            escalation,
+            retry,
+        } = config;
+        self.lifecycle = lifecycle.or(self.lifecycle);
+        self.classifier = classifier.or(self.classifier);
+        self.sla = sla.or(self.sla);
+        self.routing = routing.or(self.routing);
+        self.escalation = escalation.or(self.escalation);
+        self.retry = retry.or(self.retry);
+        self
+    }
+
     /// Where tickets live (default: a new [`InMemoryStore`]).
     pub fn store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
@@ -51,6 +73,11 @@ impl HelpDeskBuilder {
     /// outbox until a desk with a notifier calls [`HelpDesk::dispatch_pending`].
     pub fn notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
         self.notifier = Some(notifier);
+        self
+    }
+    /// How notifications are worded at delivery (default: [`EnglishRenderer`]).
+    pub fn renderer(mut self, renderer: Arc<dyn Render>) -> Self {
+        self.renderer = Some(renderer);
         self
     }
     /// The clock (default: [`SystemClock`]).
@@ -81,7 +108,9 @@ impl HelpDeskBuilder {
         self.routing = Some(routing);
         self
     }
-    /// Escalation policies; [`HelpDesk::run_due`] fires their levels.
+    /// Escalation policies; [`HelpDesk::run_due`] fires their levels. Their
+    /// triggers are points on the SLA clocks, so a desk with escalation
+    /// needs [`sla`](Self::sla) too ([`build`](Self::build) says so).
     pub fn escalation(mut self, escalation: EscalationConfig) -> Self {
         self.escalation = Some(escalation);
         self
@@ -105,13 +134,17 @@ impl HelpDeskBuilder {
             r.validate_at("routing.")?;
         }
         if let Some(e) = &self.escalation {
-            e.validate_at(
-                "escalation.",
-                crate::escalation::Checks::Desk {
-                    routing: self.routing.as_ref(),
-                    need_targets: self.sla.is_none(),
-                },
-            )?;
+            if self.sla.is_none() {
+                return Err(ConfigError::new(
+                    "escalation",
+                    None,
+                    "escalation levels fire on SLA clocks, so the desk needs SLA policies \
+                     too (HelpDeskBuilder::sla, or an [sla] table in the desk configuration)",
+                )
+                .into());
+            }
+            e.check(self.routing.as_ref(), true)
+                .map_err(|err| err.prefixed("escalation"))?;
         }
         if let Some(sla) = &self.sla {
             sla.validate_for(&lifecycle)?;
@@ -120,6 +153,7 @@ impl HelpDeskBuilder {
             inner: Arc::new(Inner {
                 store: self.store.unwrap_or_else(|| Arc::new(InMemoryStore::new())),
                 notifier: self.notifier,
+                renderer: self.renderer.unwrap_or_else(|| Arc::new(EnglishRenderer)),
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 classifier,
                 lifecycle,

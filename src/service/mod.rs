@@ -2,11 +2,13 @@
 //! notifications out.
 //!
 //! Every command follows one path: check the actor's access, load the
-//! ticket, let the domain record events (which fold into the new snapshot),
-//! write snapshot + events + outbox in one atomic commit, then hand the new
-//! notifications to the notifier. A commit that loses a race with another
-//! writer ([`Error::Conflict`]) is retried from a fresh load a few times
-//! before the conflict is returned.
+//! ticket, ask the domain ([`ticket::decide`](crate::ticket::decide)) for
+//! events, which fold into the new snapshot; derive the SLA clocks, the
+//! escalation plan and the schedule from one SLA evaluation; plan the
+//! notifications; write snapshot + events + schedule + outbox (+ the
+//! command's idempotency record) in one atomic commit; then deliver. A
+//! commit that loses a race with another writer ([`Error::Conflict`]) is
+//! retried from a fresh load a few times before the conflict is returned.
 
 mod builder;
 mod commands;
@@ -14,54 +16,65 @@ mod derive;
 mod draft;
 mod due;
 mod outbox;
+mod portal;
 mod routing;
 mod sla;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use tracing::Instrument;
+
+use crate::classify::Classifier;
 use crate::clock::Clock;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::escalation::EscalationConfig;
-use crate::id::{GroupId, TicketId, TicketRef};
-use crate::notify::Notifier;
+use crate::id::{GroupId, TicketId};
 use crate::notify::plan::{PlanContext, plan};
-use crate::priority::Classifier;
+use crate::notify::{Notifier, Render};
 use crate::routing::RoutingConfig;
 use crate::sla::SlaConfig;
-use crate::store::{Commit, Store};
+use crate::store::{CommandRecord, Commit, Store};
 use crate::ticket::{Lifecycle, Ticket};
 
 pub use builder::HelpDeskBuilder;
-pub use commands::SplitPart;
+pub use commands::Idempotent;
 pub(crate) use draft::Draft;
 pub use due::RunReport;
 pub use outbox::{DispatchReport, RetryPolicy};
+pub use portal::{Portal, PortalQuery};
 
 /// How many times a command is re-run after losing a race to another writer.
 const CONFLICT_RETRIES: usize = 32;
 
 /// The help desk. Cheap to clone (an `Arc` inside); share it across tasks.
 ///
+/// Staff work through its methods, which take an [`Actor`](crate::Actor)
+/// and return the staff view ([`Ticket`], [`TicketEvent`](crate::TicketEvent));
+/// customers work through [`HelpDesk::portal`], which returns only what a
+/// requester may see.
+///
 /// ```
-/// use helpdesk::{Actor, Channel, CustomerId, HelpDesk, NewTicket, Requester};
-/// # tokio_test_block_on(async {
+/// use helpdesk::{Actor, AgentId, Channel, CustomerId, GroupId, HelpDesk, NewTicket, Requester};
+/// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
 /// let desk = HelpDesk::builder().build()?;
 /// let ada = CustomerId::new();
-/// let ticket = desk
-///     .open(&Actor::requester(ada), NewTicket::new(
+/// let mine = desk
+///     .portal(ada)
+///     .open(NewTicket::new(
 ///         Requester::new(ada, "Ada").email("ada@example.com"),
 ///         Channel::Portal,
 ///         "Printer on floor 3 is down",
 ///         "It shows error E-42.",
 ///     ))
 ///     .await?;
-/// assert_eq!(ticket.status.as_str(), "new");
+/// assert_eq!(mine.status.as_str(), "new");
+/// let sam = Actor::agent(AgentId::new(), [GroupId::new("service-desk")?]);
+/// let ticket = desk.reply(&sam, mine.id, "On my way with a new toner.").await?;
+/// assert_eq!(ticket.status.as_str(), "open");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
-/// # }).unwrap();
-/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
-/// # }
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct HelpDesk {
@@ -72,6 +85,7 @@ pub struct HelpDesk {
 struct Inner {
     store: Arc<dyn Store>,
     notifier: Option<Arc<dyn Notifier>>,
+    renderer: Arc<dyn Render>,
     clock: Arc<dyn Clock>,
     classifier: Classifier,
     lifecycle: Lifecycle,
@@ -86,7 +100,7 @@ struct Inner {
 
 impl HelpDesk {
     /// Starts a builder; every part has a default (in-memory store, system
-    /// clock, default classifier and lifecycle, no notifier).
+    /// clock, default classifier and lifecycle, English wording, no notifier).
     pub fn builder() -> HelpDeskBuilder {
         HelpDeskBuilder::default()
     }
@@ -111,71 +125,61 @@ impl HelpDesk {
         &self.inner.classifier
     }
 
-    async fn load(&self, id: TicketId) -> Result<Ticket> {
-        self.inner
-            .store
-            .load(id)
-            .await?
-            .ok_or_else(|| Error::not_found("ticket", id))
+    /// The SLA configuration, if any.
+    pub fn sla(&self) -> Option<&SlaConfig> {
+        self.inner.sla.as_ref()
     }
 
-    /// Looks up a ticket's id by its reference (`#1042`).
-    async fn id_of(&self, reference: TicketRef) -> Result<TicketId> {
-        let t = self.inner.store.load_by_reference(reference).await?;
-        t.map(|t| t.id)
-            .ok_or_else(|| Error::not_found("ticket", reference))
+    /// The escalation configuration, if any.
+    pub fn escalation(&self) -> Option<&EscalationConfig> {
+        self.inner.escalation.as_ref()
     }
 
-    /// Writes the changed drafts and their notifications atomically, then
-    /// delivers the notifications. Returns every draft's final snapshot, in
-    /// order, including the events `derive` recorded (SLA, escalation).
-    async fn commit(&self, drafts: Vec<Draft>) -> Result<Vec<Ticket>> {
-        self.write(drafts, true).await
+    /// Writes the changed drafts, their schedules and notifications (and the
+    /// command's idempotency record) atomically, then delivers the
+    /// notifications. Returns every draft's final snapshot, in order.
+    async fn write(&self, drafts: Vec<Draft>, key: Option<&str>) -> Result<Vec<Ticket>> {
+        // Boxed: the write's state (drafts, the commit, the deliveries) is
+        // large, and every future that awaits it would otherwise hold and
+        // move it by value.
+        Box::pin(self.write_inner(drafts, key)).await
     }
 
-    /// [`commit`](Self::commit); the snapshots are returned only when
-    /// `snapshots` is set (they cost a copy of each ticket).
-    async fn write(&self, drafts: Vec<Draft>, snapshots: bool) -> Result<Vec<Ticket>> {
-        let mut tickets = Vec::with_capacity(if snapshots { drafts.len() } else { 0 });
+    async fn write_inner(&self, drafts: Vec<Draft>, key: Option<&str>) -> Result<Vec<Ticket>> {
+        let mut tickets = Vec::with_capacity(drafts.len());
         let mut writes = Vec::with_capacity(drafts.len());
         let mut outbox = Vec::new();
         let mut at = None;
         for mut d in drafts {
             if !d.is_changed() {
-                if snapshots {
-                    tickets.push(d.ticket);
-                }
+                tickets.push(d.ticket);
                 continue;
             }
-            let derived = self.derive(&mut d).await?;
+            let derived = match d.take_derived() {
+                Some(derived) => derived,
+                None => self.derive(&mut d).await?,
+            };
             let ctx = PlanContext {
                 lifecycle: &self.inner.lifecycle,
-                first_response: derived.first_response.as_deref(),
+                first_response: derived.first_response,
+                time_zone: derived.time_zone.unwrap_or(chrono_tz::Tz::UTC),
             };
-            // One command never changes who the requester is or the ticket's
-            // reference, so its final snapshot serves every event's plan.
             outbox.extend(d.events.iter().flat_map(|e| plan(&d.ticket, e, ctx)));
-            outbox.extend(derived.notifications);
             // A command happens at one instant: its drafts all carry it.
             at.get_or_insert(d.at);
-            if snapshots {
-                tickets.push(d.ticket.clone());
-            }
-            writes.push(d.into_write(derived.next_deadline));
+            tickets.push(d.ticket.clone());
+            writes.push(d.into_write(derived.schedule));
         }
         let Some(now) = at else { return Ok(tickets) };
         let inline = self.inner.notifier.is_some() && !outbox.is_empty();
-        let commit = Commit {
-            tickets: writes,
-            outbox_not_before: inline.then(|| now + self.inner.retry.inline_lease),
-            outbox,
-        };
-        let delivered = if inline {
-            commit.outbox.clone()
-        } else {
-            Vec::new()
-        };
-        self.inner.store.commit(commit).await?;
+        let mut commit = Commit::tickets(writes)
+            .outbox_not_before(inline.then(|| now + self.inner.retry.inline_lease));
+        if let Some(key) = key {
+            let versions = tickets.iter().map(|t| (t.id, t.version)).collect();
+            commit = commit.command(CommandRecord::new(key, versions, now));
+        }
+        let delivered = if inline { outbox.clone() } else { Vec::new() };
+        self.inner.store.commit(commit.outbox(outbox)).await?;
         if inline {
             self.deliver(delivered, now).await;
         }
@@ -207,13 +211,78 @@ impl HelpDesk {
             }
         }
     }
-    /// [`commit`](Self::commit) for one draft.
-    async fn commit_one(&self, draft: Draft) -> Result<Ticket> {
-        let mut tickets = self.commit(vec![draft]).await?;
-        tickets
-            .pop()
-            .ok_or_else(|| Error::store_msg("commit returned no snapshot"))
+
+    /// [`retrying`](Self::retrying) a command that may carry an idempotency
+    /// `key`: a command already carried out under it is not run again, and
+    /// its first result is returned.
+    async fn once<F, Fut>(&self, key: Option<&str>, command: F) -> Result<Vec<Ticket>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Vec<Ticket>>>,
+    {
+        let Some(key) = key else {
+            return self.retrying(command).await;
+        };
+        if let Some(done) = self.inner.store.command(key).await? {
+            return self.replay(&done).await;
+        }
+        match self.retrying(command).await {
+            // Another node carried out the same command first.
+            Err(e) if e.kind() == ErrorKind::Duplicate => {
+                match self.inner.store.command(key).await? {
+                    Some(done) => self.replay(&done).await,
+                    None => Err(e),
+                }
+            }
+            other => other,
+        }
     }
+
+    /// The tickets a command carried out before left them: each replayed up
+    /// to the version the command gave it.
+    async fn replay(&self, done: &CommandRecord) -> Result<Vec<Ticket>> {
+        let mut out = Vec::with_capacity(done.tickets.len());
+        for (id, version) in &done.tickets {
+            let mut events = self.inner.store.timeline(*id).await?;
+            events.truncate(usize::try_from(*version).unwrap_or(usize::MAX));
+            out.push(Ticket::replay(&events)?);
+        }
+        Ok(out)
+    }
+
+    /// Runs `fut` in a span naming the command, the ticket and the actor's
+    /// kind, and records its outcome (`ok` or the error's kind) on the span.
+    async fn traced<T>(
+        &self,
+        command: &'static str,
+        ticket: Option<TicketId>,
+        actor: crate::ActorKind,
+        fut: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let span = tracing::info_span!(
+            "helpdesk.command",
+            command,
+            ticket = ticket.map(tracing::field::display),
+            actor = actor.as_str(),
+            outcome = tracing::field::Empty,
+        );
+        // Boxed: the command's future is large, and moving it by value into
+        // the span's wrapper copied it several times per command.
+        let result = Box::pin(fut).instrument(span.clone()).await;
+        match &result {
+            Ok(_) => span.record("outcome", "ok"),
+            Err(e) => span.record("outcome", tracing::field::debug(e.kind())),
+        };
+        result
+    }
+}
+
+/// The one ticket of a command's result.
+fn single(mut tickets: Vec<Ticket>) -> Result<Ticket> {
+    tickets
+        .drain(..)
+        .next()
+        .ok_or_else(|| Error::internal("a command returned no ticket"))
 }
 
 /// Returns `Pending` once (after asking to be polled again), so the executor

@@ -1,11 +1,24 @@
 use chrono::{DateTime, Duration, Utc};
 
+use tracing::Instrument;
+
 use super::HelpDesk;
 use crate::error::{ConfigError, Error, Result};
-use crate::notify::Notification;
+use crate::notify::{Delivery, Notification};
 
 /// How failed deliveries are retried: exponential backoff from `first_delay`
 /// up to `max_delay`.
+///
+/// | setting | default | meaning |
+/// |---|---|---|
+/// | `first_delay` | 10 s | wait after the first failure; doubles with each further one |
+/// | `max_delay` | 1 h | the longest wait between attempts |
+/// | `inline_lease` | 60 s | how long other dispatchers keep off what a command delivers itself |
+/// | `batch` | 100 | entries claimed per round of [`HelpDesk::dispatch_pending`] |
+///
+/// So a notification that failed is not retried before `first_delay` has
+/// passed: on a [`ManualClock`](crate::ManualClock), `dispatch_pending`
+/// right after a failure delivers nothing until the clock moves on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryPolicy {
@@ -40,24 +53,25 @@ impl RetryPolicy {
     pub(crate) fn validate(&self) -> Result<()> {
         let bad =
             |path: &str, v: String, m: &str| -> Error { ConfigError::new(path, Some(v), m).into() };
+        let secs = |d: Duration| format!("{}s", d.num_seconds());
         if self.first_delay <= Duration::zero() {
             return Err(bad(
                 "retry.first_delay",
-                self.first_delay.to_string(),
+                secs(self.first_delay),
                 "must be positive",
             ));
         }
         if self.max_delay < self.first_delay {
             return Err(bad(
                 "retry.max_delay",
-                self.max_delay.to_string(),
+                secs(self.max_delay),
                 "must be at least first_delay",
             ));
         }
         if self.inline_lease <= Duration::zero() {
             return Err(bad(
                 "retry.inline_lease",
-                self.inline_lease.to_string(),
+                secs(self.inline_lease),
                 "must be positive",
             ));
         }
@@ -70,6 +84,7 @@ impl RetryPolicy {
 
 /// What a dispatch run did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct DispatchReport {
     /// Delivered now.
     pub delivered: usize,
@@ -82,52 +97,63 @@ impl HelpDesk {
     /// (new ones from desks without a notifier, and retries of failed ones).
     /// Safe to call from many nodes at once: each entry is claimed by one.
     /// Returns an error only when the store fails; delivery failures are
-    /// counted and retried later.
+    /// counted and retried later (see [`RetryPolicy`] for when).
     pub async fn dispatch_pending(&self) -> Result<DispatchReport> {
-        let Some(_) = &self.inner.notifier else {
-            return Err(Error::Notify {
-                message: "this desk has no notifier to dispatch with".into(),
-                source: None,
+        if self.inner.notifier.is_none() {
+            return Err(Error::NotConfigured {
+                what: "notifier",
+                how: "give the desk one with HelpDeskBuilder::notifier",
             });
-        };
-        let mut report = DispatchReport::default();
-        loop {
-            let now = self.inner.clock.now();
-            let retry = self.inner.retry;
-            let claimed = self
-                .inner
-                .store
-                .claim_outbox(now, retry.batch, now + retry.inline_lease)
-                .await?;
-            if claimed.is_empty() {
-                return Ok(report);
-            }
-            let n = claimed.len();
-            let attempts: Vec<u32> = claimed.iter().map(|e| e.attempts).collect();
-            let r = self
-                .deliver_with(
-                    claimed.into_iter().map(|e| e.notification).collect(),
-                    now,
-                    &attempts,
-                )
-                .await;
-            report.delivered += r.delivered;
-            report.failed += r.failed;
-            if n < retry.batch {
-                return Ok(report);
-            }
         }
+        let span = tracing::info_span!(
+            "helpdesk.dispatch_pending",
+            delivered = tracing::field::Empty,
+            failed = tracing::field::Empty,
+        );
+        let handle = span.clone();
+        async move {
+            let mut report = DispatchReport::default();
+            loop {
+                let now = self.inner.clock.now();
+                let retry = self.inner.retry;
+                let claimed = self
+                    .inner
+                    .store
+                    .claim_outbox(now, retry.batch, now + retry.inline_lease)
+                    .await?;
+                let n = claimed.len();
+                let attempts: Vec<u32> = claimed.iter().map(|e| e.attempts).collect();
+                let r = self
+                    .deliver_with(
+                        claimed.into_iter().map(|e| e.notification).collect(),
+                        now,
+                        &attempts,
+                    )
+                    .await;
+                report.delivered += r.delivered;
+                report.failed += r.failed;
+                if n < retry.batch {
+                    break;
+                }
+            }
+            let span = handle;
+            span.record("delivered", report.delivered);
+            span.record("failed", report.failed);
+            Ok(report)
+        }
+        .instrument(span)
+        .await
     }
 
     /// Delivers freshly committed notifications; failures are left for retry.
     pub(super) async fn deliver(&self, notifications: Vec<Notification>, now: DateTime<Utc>) {
-        // The command already succeeded; a delivery or bookkeeping failure
-        // leaves the entry in the outbox, where dispatch_pending finds it.
-        let _ = self.deliver_with(notifications, now, &[]).await;
+        // The command already succeeded; a delivery failure leaves the entry
+        // in the outbox, where dispatch_pending finds it (and logs it).
+        self.deliver_with(notifications, now, &[]).await;
     }
 
-    /// Delivers `notifications`; `attempts[i]` is how often the i-th failed
-    /// before (missing entries: never).
+    /// Renders and delivers `notifications`; `attempts[i]` is how often the
+    /// i-th failed before (missing entries: never).
     async fn deliver_with(
         &self,
         notifications: Vec<Notification>,
@@ -141,20 +167,32 @@ impl HelpDesk {
         let store = &self.inner.store;
         for (i, n) in notifications.iter().enumerate() {
             let prior = attempts.get(i).copied().unwrap_or(0);
-            match notifier.deliver(n).await {
-                Ok(()) => {
-                    if store
-                        .mark_delivered(n.id, self.inner.clock.now())
-                        .await
-                        .is_ok()
-                    {
-                        report.delivered += 1;
-                    }
-                }
+            let sent = notifier
+                .deliver(&Delivery::new(n, &*self.inner.renderer))
+                .await;
+            match sent {
+                Ok(()) => match store.mark_delivered(n.id, self.inner.clock.now()).await {
+                    Ok(()) => report.delivered += 1,
+                    // Delivered, but the outbox still holds it: it may go out
+                    // again, and its idempotency key lets the transport drop it.
+                    Err(e) => tracing::warn!(
+                        notification = %n.id, key = %n.idempotency_key, error = %e,
+                        "delivered, but could not mark the notification delivered"
+                    ),
+                },
                 Err(e) => {
                     report.failed += 1;
                     let retry_at = now + self.inner.retry.delay(prior + 1);
-                    let _ = store.mark_failed(n.id, retry_at, &e.to_string()).await;
+                    tracing::warn!(
+                        notification = %n.id, key = %n.idempotency_key, attempt = prior + 1,
+                        %retry_at, error = %e, "delivery failed; kept in the outbox for a retry"
+                    );
+                    if let Err(e) = store.mark_failed(n.id, retry_at, &e.to_string()).await {
+                        tracing::warn!(
+                            notification = %n.id, error = %e,
+                            "could not record the failed delivery; it is retried when its lease ends"
+                        );
+                    }
                 }
             }
         }

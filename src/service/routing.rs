@@ -1,24 +1,25 @@
-//! Routing on open, assignment within a group, and manual escalation.
+//! Routing on open, assignment within a group, and escalation by hand.
 //!
-//! Agents' loads (open tickets) are counted from the store's listing
-//! (`assignee = agent`, status not of category `done`), bounded by the
-//! agent's capacity + 1 (or 1000): correct on every node and after restarts,
-//! since it reads the same data every writer writes, and cheap where the
-//! store indexes assignees (the SQL back ends). It is counted only for
-//! strategies that need it (least open, skills) or agents with a capacity.
+//! Which group and which agent are decided by the pure routing rules
+//! ([`RoutingConfig`]); the desk gathers what they need from the store:
+//! agents' loads (open tickets), counted by the store (`assignee = agent`,
+//! status not of category `done`), which is correct on every node and after
+//! restarts, since it reads the same data every writer writes, and cheap,
+//! since every back end indexes assignees. Loads are counted only for
+//! strategies that need them (least open, skills) or agents with a capacity.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use super::{Draft, HelpDesk};
-use crate::access::{Action, Actor};
+use super::commands::staff;
+use super::{Draft, HelpDesk, single};
+use crate::access::{Action, Actor, Visibility};
 use crate::error::{Error, Result};
-use crate::escalation::History;
+use crate::escalation::escalate_by_hand;
 use crate::id::{AgentId, GroupId, TicketId};
-use crate::notify::Recipient;
 use crate::routing::{AgentChoice, RoutingConfig, Strategy};
-use crate::store::{TicketFilter, TicketQuery};
+use crate::store::TicketFilter;
 use crate::ticket::{EventActor, EventKind, StatusCategory, Ticket};
 
 impl HelpDesk {
@@ -47,7 +48,7 @@ impl HelpDesk {
             Some(a) => (Some(a), format!("{why}; assignee given on open")),
             None => match self.pick_in(&group, &skills, d.at).await? {
                 Some(c) => (Some(c.agent), format!("{why}; {}", c.reason)),
-                None => (None, format!("{why}; {}", unassigned_why(r, &group))),
+                None => (None, format!("{why}; {}", r.unassigned_reason(&group))),
             },
         };
         d.record_as(
@@ -85,7 +86,7 @@ impl HelpDesk {
         let mut loads = BTreeMap::new();
         if needs_loads {
             for a in &candidates {
-                loads.insert(a.id, self.open_load(a.id, a.capacity).await?);
+                loads.insert(a.id, self.open_load(a.id).await?);
             }
         }
         let turn = {
@@ -101,8 +102,8 @@ impl HelpDesk {
         Ok(r.pick_agent(group, &candidates, &loads, turn))
     }
 
-    /// Open tickets of `agent`, counted up to `capacity + 1` (or 1000).
-    async fn open_load(&self, agent: AgentId, capacity: Option<u32>) -> Result<u32> {
+    /// Open tickets of `agent` (status not of category `done`), as the store counts them.
+    async fn open_load(&self, agent: AgentId) -> Result<u32> {
         let open: Vec<_> = self
             .inner
             .lifecycle
@@ -111,18 +112,15 @@ impl HelpDesk {
             .filter(|s| s.category != StatusCategory::Done)
             .map(|s| s.id.clone())
             .collect();
-        let limit = capacity.map_or(TicketQuery::MAX_LIMIT, |c| {
-            (c as usize + 1).min(TicketQuery::MAX_LIMIT)
-        });
-        let page = self
+        let n = self
             .inner
             .store
-            .list(&TicketQuery::new(
-                TicketFilter::default().status(open).assignee(agent),
-                limit,
-            ))
+            .count(
+                &TicketFilter::default().status(open).assignee(agent),
+                &Visibility::All,
+            )
             .await?;
-        Ok(page.items.len() as u32)
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
     /// Escalates a ticket by hand to the next tier of its group, with a
@@ -147,9 +145,9 @@ impl HelpDesk {
     /// "#)?;
     /// let desk = HelpDesk::builder().routing(routing).build()?;
     /// let ada = CustomerId::new();
-    /// let t = desk.open(&Actor::requester(ada),
-    ///     NewTicket::new(Requester::new(ada, "Ada"), Channel::Email, "Odd bug", "...")).await?;
-    /// assert_eq!(t.group.as_ref().map(|g| g.as_str()), Some("desk"));
+    /// let t = desk.portal(ada)
+    ///     .open(NewTicket::new(Requester::new(ada, "Ada"), Channel::Email, "Odd bug", "..."))
+    ///     .await?;
     /// let agent = Actor::agent(AgentId::new(), ["desk".parse()?]);
     /// let t = desk.escalate(&agent, t.id, "needs a specialist").await?;
     /// assert_eq!(t.group.as_ref().map(|g| g.as_str()), Some("experts"));
@@ -157,15 +155,17 @@ impl HelpDesk {
     /// # }).unwrap();
     /// ```
     pub async fn escalate(&self, actor: &Actor, id: TicketId, reason: &str) -> Result<Ticket> {
+        staff(actor, Action::Escalate)?;
         if reason.trim().is_empty() {
             return Err(Error::validation("reason", "an escalation needs a reason"));
         }
         crate::ticket::new::validate_body("reason", reason)?;
-        let routing = self.inner.routing.as_ref().ok_or_else(|| {
-            Error::validation("routing", "manual escalation needs a routing configuration")
+        let routing = self.inner.routing.as_ref().ok_or(Error::NotConfigured {
+            what: "routing",
+            how: "manual escalation moves tickets between groups: add [routing] groups with `next_tier`",
         })?;
-        self.retrying(|| async move {
-            let ticket = self.load(id).await?;
+        let work = self.once(None, || async move {
+            let ticket = self.load_visible(actor, id).await?;
             actor.authorize(Action::Escalate, Some(&ticket))?;
             let group = ticket.group.clone().ok_or_else(|| {
                 Error::validation(
@@ -182,39 +182,34 @@ impl HelpDesk {
             let now = self.inner.clock.now();
             let pick = self.pick_in(&next.id, &BTreeSet::new(), now).await?;
             let history = self.inner.store.timeline(id).await?;
-            let cycle = History::read(&history, &self.inner.lifecycle).cycle;
-            let mut d = Draft::on(ticket, now, actor.event_actor());
-            let how = pick
-                .as_ref()
-                .map_or_else(|| unassigned_why(routing, &next.id), |c| c.reason.clone());
-            d.record(EventKind::Routed {
-                group: Some(next.id.clone()),
-                assignee: pick.map(|c| c.agent),
-                reason: format!("escalated by hand from {group}: {how}"),
-            })?;
-            let notified: Vec<Recipient> = next
-                .lead
-                .map(|id| Recipient::Agent { id })
-                .into_iter()
-                .collect();
-            d.record(EventKind::Escalated {
-                level: "manual".into(),
-                policy: String::new(),
+            let cycle = resolution_cycle(&history, &self.inner.lifecycle);
+            let events = escalate_by_hand(
+                &ticket,
+                next,
+                pick.as_ref(),
+                routing.unassigned_reason(&next.id),
                 cycle,
-                actions: vec![format!("moved from {group} to {}", next.id)],
-                notified,
-                manual: true,
-                reason: reason.to_owned(),
-            })?;
-            self.commit_one(d).await
-        })
-        .await
+                reason,
+                actor.event_actor(),
+            );
+            let mut d = Draft::on(ticket, now);
+            d.record_all(events)?;
+            self.write(vec![d], None).await
+        });
+        single(
+            self.traced("escalate", Some(id), actor.kind(), work)
+                .await?,
+        )
     }
 }
 
-fn unassigned_why(r: &RoutingConfig, group: &GroupId) -> String {
-    match r.group(group).map(|g| g.strategy) {
-        Some(Strategy::Manual) | None => "left in the queue (manual assignment)".into(),
-        Some(_) => "left in the queue: no agent on shift, skilled and under capacity".into(),
-    }
+/// The ticket's resolution cycle: 1, plus one per reopening (a move out of
+/// a `done` status).
+fn resolution_cycle(events: &[crate::ticket::TicketEvent], lc: &crate::ticket::Lifecycle) -> u32 {
+    let done = |s| lc.category(s) == Some(StatusCategory::Done);
+    let reopenings = events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::StatusChanged { from, to, .. } if done(from) && !done(to)))
+        .count();
+    u32::try_from(reopenings).map_or(u32::MAX, |n| n.saturating_add(1))
 }

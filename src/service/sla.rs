@@ -1,12 +1,13 @@
 //! SLA queries and the time-driven refresh the escalation worker calls.
 
+use super::HelpDesk;
+use super::commands::staff;
 use super::derive::policy_for;
-use super::{Draft, HelpDesk};
 use crate::access::{Action, Actor};
 use crate::error::{Error, Result};
 use crate::id::TicketId;
 use crate::sla::{SlaStatus, evaluate};
-use crate::ticket::{EventActor, Ticket};
+use crate::ticket::Ticket;
 
 impl HelpDesk {
     /// The SLA status of a ticket now (at the desk clock's instant), under
@@ -30,8 +31,8 @@ impl HelpDesk {
     ///     .build()?;
     /// let ada = CustomerId::new();
     /// let t = desk
-    ///     .open(&Actor::requester(ada), NewTicket::new(
-    ///         Requester::new(ada, "Ada"), Channel::Portal, "VPN down", "Since 9am."))
+    ///     .portal(ada)
+    ///     .open(NewTicket::new(Requester::new(ada, "Ada"), Channel::Portal, "VPN down", "Since 9am."))
     ///     .await?;
     /// clock.advance(Duration::hours(1));
     /// let status = desk.sla_status(&Actor::supervisor(AgentId::new()), t.id).await?;
@@ -43,19 +44,13 @@ impl HelpDesk {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub async fn sla_status(&self, actor: &Actor, id: TicketId) -> Result<SlaStatus> {
-        let ticket = self.load(id).await?;
-        actor.authorize(Action::View, Some(&ticket))?;
-        if !actor.is_staff() {
-            return Err(Error::Forbidden {
-                actor: actor.to_string(),
-                action: format!("see the SLA status of {}", ticket.reference),
-            });
-        }
-        let config = self
-            .inner
-            .sla
-            .as_ref()
-            .ok_or_else(|| Error::not_found("SLA configuration", "on this desk"))?;
+        staff(actor, Action::ViewSla)?;
+        let ticket = self.load_visible(actor, id).await?;
+        actor.authorize(Action::ViewSla, Some(&ticket))?;
+        let config = self.inner.sla.as_ref().ok_or(Error::NotConfigured {
+            what: "SLA policy",
+            how: "add one with HelpDeskBuilder::sla or an [sla] table in the desk configuration",
+        })?;
         let events = self.inner.store.timeline(id).await?;
         let selected = policy_for(config, events.iter(), &ticket);
         evaluate(
@@ -67,34 +62,15 @@ impl HelpDesk {
         )
     }
 
-    /// Brings a ticket's time-driven state up to the clock: records the SLA
-    /// warnings and breaches whose instants have passed (each once per
-    /// metric and cycle) and notifies the assignee, or the group when
-    /// nobody is assigned. The events go through the normal atomic commit,
-    /// which recomputes and stores the ticket's next deadline.
-    ///
-    /// This is what the worker that claims due tickets from the store's
-    /// deadline index (`Store::claim_due`) calls for each one. Returns the
-    /// updated ticket, or `None` when nothing was due; in that case the
-    /// recomputed deadline is stored with `Store::release_due`, which also
-    /// ends a claim's lease. Without SLA policies it only does the latter
-    /// (with no deadline).
+    /// Brings one ticket's time-driven state up to the clock now: what
+    /// [`run_due`](Self::run_due) does for each ticket it claims (records the
+    /// SLA warnings and breaches whose instants have passed, fires the
+    /// escalation levels due, stores the next deadline). Returns the
+    /// updated ticket, or `None` when nothing was due.
     pub async fn refresh_time_driven(&self, id: TicketId) -> Result<Option<Ticket>> {
-        self.retrying(|| async move {
-            let ticket = self.load(id).await?;
-            let mut draft = Draft::on(ticket, self.inner.clock.now(), EventActor::System);
-            let derived = self.derive(&mut draft).await?;
-            if !draft.is_changed() {
-                self.inner
-                    .store
-                    .release_due(id, draft.ticket.version, derived.next_deadline)
-                    .await?;
-                return Ok(None);
-            }
-            // The commit derives again from the same draft: it finds the
-            // events just recorded, adds none, and notifies about them.
-            self.commit_one(draft).await.map(Some)
-        })
-        .await
+        match self.run_one(id, self.inner.clock.now()).await? {
+            super::due::Outcome::Idle => Ok(None),
+            _ => self.inner.store.load(id).await,
+        }
     }
 }

@@ -17,8 +17,7 @@ use crate::ticket::{Lifecycle, StatusCategory, StatusId, Ticket};
 
 /// The SLA configuration of a desk: named calendars, policies tried in
 /// order, and the default policy. See the [module docs](super) for the format.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(try_from = "SlaConfigFile")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SlaConfig {
     calendars: BTreeMap<String, BusinessCalendar>,
     policies: Vec<SlaPolicy>,
@@ -27,50 +26,14 @@ pub struct SlaConfig {
     resolved: Vec<BusinessCalendar>,
 }
 
-#[derive(Deserialize)]
+/// The SLA configuration as written; [`SlaConfig::build`] validates it.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SlaConfigFile {
+pub(crate) struct SlaConfigFile {
     #[serde(default)]
-    calendars: BTreeMap<String, BusinessCalendar>,
-    policies: Vec<SlaPolicy>,
-    default: String,
-}
-
-impl TryFrom<SlaConfigFile> for SlaConfig {
-    type Error = ConfigError;
-    fn try_from(f: SlaConfigFile) -> std::result::Result<Self, ConfigError> {
-        SlaConfig::build(f.calendars, f.policies, &f.default)
-    }
-}
-
-/// A TOML error located by line and key, with the offending text: the
-/// parser's own message names neither for values that fail to convert
-/// (a duration like `"2d"`).
-fn toml_error(src: &str, e: &toml::de::Error) -> ConfigError {
-    let Some(span) = e.span().filter(|sp| {
-        sp.end <= src.len() && src.is_char_boundary(sp.start) && src.is_char_boundary(sp.end)
-    }) else {
-        return ConfigError::from_toml(e);
-    };
-    let before = &src[..span.start];
-    let line = before.matches('\n').count() + 1;
-    // The key is the last bare word before the nearest `=` left of the value.
-    let key = before.rfind('=').map(|eq| {
-        before[..eq]
-            .trim_end()
-            .rsplit(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
-            .next()
-            .unwrap_or("")
-    });
-    let path = match key {
-        Some(k) if !k.is_empty() => format!("line {line}, key `{k}`"),
-        _ => format!("line {line}"),
-    };
-    ConfigError::new(
-        path,
-        Some(src[span].trim().to_owned()),
-        e.message().to_owned(),
-    )
+    pub(crate) calendars: BTreeMap<String, BusinessCalendar>,
+    pub(crate) policies: Vec<SlaPolicy>,
+    pub(crate) default: String,
 }
 
 /// The policy chosen for a ticket, and why.
@@ -118,15 +81,14 @@ impl SlaConfig {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_toml(s: &str) -> Result<Self> {
-        let file: SlaConfigFile = toml::from_str(s).map_err(|e| toml_error(s, &e))?;
-        Ok(SlaConfig::try_from(file)?)
+        let f: SlaConfigFile = crate::load::toml(s)?;
+        Ok(SlaConfig::build(f.calendars, f.policies, &f.default)?)
     }
 
     /// Parses and validates a configuration from JSON (same structure).
     pub fn from_json(s: &str) -> Result<Self> {
-        let file: SlaConfigFile =
-            serde_json::from_str(s).map_err(|e| ConfigError::from_json(&e))?;
-        Ok(SlaConfig::try_from(file)?)
+        let f: SlaConfigFile = crate::load::json(s)?;
+        Ok(SlaConfig::build(f.calendars, f.policies, &f.default)?)
     }
 
     /// A configuration built in code.
@@ -158,7 +120,7 @@ impl SlaConfig {
         )?)
     }
 
-    fn build(
+    pub(crate) fn build(
         calendars: BTreeMap<String, BusinessCalendar>,
         policies: Vec<SlaPolicy>,
         default: &str,
@@ -249,6 +211,11 @@ impl SlaConfig {
     pub fn get(&self, name: &str) -> Option<Selected<'_>> {
         let i = self.policies.iter().position(|p| p.name == name)?;
         Some(self.selected(i, false))
+    }
+
+    /// Every policy with its calendar, in the order they are tried.
+    pub fn selections(&self) -> impl Iterator<Item = Selected<'_>> {
+        (0..self.policies.len()).map(|i| self.selected(i, false))
     }
 
     /// The default policy.
@@ -417,14 +384,14 @@ impl SlaPolicy {
                     ));
                 }
             }
-            if let Warning::Percent(p) = mp.warning {
-                if p == 0 || p > 100 {
-                    return Err(ConfigError::new(
-                        path("warning"),
-                        Some(format!("{p}%")),
-                        "a percentage must be between 1% and 100%",
-                    ));
-                }
+            if let Warning::Percent(p) = mp.warning
+                && (p == 0 || p > 100)
+            {
+                return Err(ConfigError::new(
+                    path("warning"),
+                    Some(format!("{p}%")),
+                    "a percentage must be between 1% and 100%",
+                ));
             }
         }
         Ok(())

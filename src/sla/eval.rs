@@ -7,7 +7,7 @@
 //! due is `add(created, B)`. So the calendar is asked at most once per event
 //! whatever the number of metrics, and nothing is allocated per event.
 
-use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::{
     CycleOutcome, Metric, MetricPolicy, MetricState, MetricStatus, Reopen, SlaPolicy, SlaStatus,
@@ -40,7 +40,7 @@ const RES: usize = 3;
 /// use helpdesk::sla::{evaluate, Metric, MetricPolicy, MetricState, SlaPolicy};
 /// use helpdesk::ticket::{EventActor, EventKind, Lifecycle, TicketCreated, TicketEvent};
 /// use helpdesk::{BusinessCalendar, CustomerId, EventId, TicketId};
-/// # let created: TicketEvent = helpdesk::sla::doc_created_event("2026-03-06T14:00:00Z".parse()?);
+/// # let created: TicketEvent = helpdesk::doc_support::created_event("2026-03-06T14:00:00Z".parse()?);
 /// // `created` is the ticket's `Created` event (Friday 14:00 UTC).
 /// let policy = SlaPolicy::new("standard")
 ///     .first_response(MetricPolicy::new(BusinessDuration::hours(4)));
@@ -65,28 +65,37 @@ pub fn evaluate(
     events: &[TicketEvent],
     now: DateTime<Utc>,
 ) -> Result<SlaStatus> {
-    evaluate_events(policy, calendar, lifecycle, events, now)
+    evaluate_events(policy, calendar, lifecycle, events, now, &[]).map(|(status, _)| status)
 }
 
-/// [`evaluate`] over events in any container: the desk holds a ticket's
-/// stored timeline and a command's new events apart, and joining them for
-/// every command would copy the whole history.
+/// [`evaluate`] over events in any container, also reporting when each of
+/// `watches` (points on a metric's clock, such as escalation triggers) is
+/// or will be reached in the metric's current cycle.
+///
+/// The desk holds a ticket's stored timeline and a command's new events
+/// apart, and joining them for every command would copy the whole history.
 pub(crate) fn evaluate_events<'a>(
     policy: &SlaPolicy,
     calendar: &BusinessCalendar,
     lifecycle: &Lifecycle,
     events: impl IntoIterator<Item = &'a TicketEvent>,
     now: DateTime<Utc>,
-) -> Result<SlaStatus> {
+    watches: &[Watch],
+) -> Result<(SlaStatus, Vec<Reached>)> {
     let mut rest = events.into_iter();
     let Some(first) = rest.next() else {
-        return Err(Error::store_msg("cannot evaluate an SLA without events"));
+        return Err(Error::internal(
+            "an SLA evaluation needs the ticket's events",
+        ));
     };
     let EventKind::Created(created) = &first.kind else {
-        return Err(Error::store_msg(format!(
-            "ticket {} does not start with a created event",
-            first.ticket_id
-        )));
+        return Err(Error::corrupt(
+            format!(
+                "ticket {} does not start with a created event",
+                first.ticket_id
+            ),
+            None,
+        ));
     };
     // The 24/7 calendar's business time is real time: no lookups needed.
     let always_open = matches!(policy.calendar, super::CalendarRef::AlwaysOpen);
@@ -98,13 +107,13 @@ pub(crate) fn evaluate_events<'a>(
         lims: [None; 4],
     };
     ctx.lims = ctx.limits(priority);
-    let mut statuses = StatusTable::new(lifecycle);
-    let mut st = statuses.info(&ctx, &created.status);
+    let mut st = StatusInfo::of(&ctx, lifecycle, &created.status);
     let mut tracks = [Track::default(); 4];
+    let mut marks = Marks::new(watches);
     let mut replied = false;
     for m in [Metric::FirstResponse, Metric::Resolution] {
         if ctx.measured(m) {
-            tracks[m.index()].start(0, first.at, st.runs(m));
+            start(&mut tracks, &mut marks, m.index(), 0, first.at, st.runs(m));
         }
     }
     for e in rest {
@@ -115,12 +124,13 @@ pub(crate) fn evaluate_events<'a>(
                 for i in [FR, NR, PU] {
                     let tr = &mut tracks[i];
                     if tr.phase == Phase::Open {
-                        tr.check(ctx.lims[i], b, at, &clk)?;
+                        check(tr, &mut marks, i, ctx.lims[i], b, at, &clk)?;
                         tr.complete(b, at, ctx.target(i));
                     }
                 }
                 if ctx.mps[PU].is_some() && st.cat != Some(StatusCategory::Done) {
-                    tracks[PU].start(b, at, st.runs(Metric::PeriodicUpdate));
+                    let runs = st.runs(Metric::PeriodicUpdate);
+                    start(&mut tracks, &mut marks, PU, b, at, runs);
                 }
                 replied = true;
             }
@@ -128,10 +138,11 @@ pub(crate) fn evaluate_events<'a>(
                 if replied && ctx.mps[NR].is_some() && tracks[NR].phase != Phase::Open =>
             {
                 let b = clk.b(at)?;
-                tracks[NR].start(b, at, st.runs(Metric::NextResponse));
+                let runs = st.runs(Metric::NextResponse);
+                start(&mut tracks, &mut marks, NR, b, at, runs);
             }
             EventKind::StatusChanged { to, .. } => {
-                let new = statuses.info(&ctx, to);
+                let new = StatusInfo::of(&ctx, lifecycle, to);
                 let was_done = st.cat == Some(StatusCategory::Done);
                 let now_done = new.cat == Some(StatusCategory::Done);
                 st = new;
@@ -142,7 +153,7 @@ pub(crate) fn evaluate_events<'a>(
                 if now_done && !was_done {
                     for (i, tr) in tracks.iter_mut().enumerate() {
                         if tr.phase == Phase::Open {
-                            tr.check(ctx.lims[i], b, at, &clk)?;
+                            check(tr, &mut marks, i, ctx.lims[i], b, at, &clk)?;
                             let t = ctx.target(i);
                             if i == RES {
                                 tr.complete(b, at, t);
@@ -152,16 +163,16 @@ pub(crate) fn evaluate_events<'a>(
                         }
                     }
                 } else if was_done && !now_done {
-                    let res = &mut tracks[RES];
-                    if ctx.mps[RES].is_some() && res.phase != Phase::Open {
+                    if ctx.mps[RES].is_some() && tracks[RES].phase != Phase::Open {
                         let r = st.runs(Metric::Resolution);
-                        match (policy.reopen, res.phase) {
-                            (Reopen::Continue, Phase::Completed) => res.resume(b, at, r),
-                            _ => res.start(b, at, r),
+                        match (policy.reopen, tracks[RES].phase) {
+                            (Reopen::Continue, Phase::Completed) => tracks[RES].resume(b, at, r),
+                            _ => start(&mut tracks, &mut marks, RES, b, at, r),
                         }
                     }
                     if replied && ctx.mps[PU].is_some() && tracks[PU].phase != Phase::Open {
-                        tracks[PU].start(b, at, st.runs(Metric::PeriodicUpdate));
+                        let runs = st.runs(Metric::PeriodicUpdate);
+                        start(&mut tracks, &mut marks, PU, b, at, runs);
                     }
                 }
                 for (i, tr) in tracks.iter_mut().enumerate() {
@@ -170,7 +181,7 @@ pub(crate) fn evaluate_events<'a>(
                     }
                     let r = st.runs(Metric::ALL[i]);
                     if tr.running && !r {
-                        tr.check(ctx.lims[i], b, at, &clk)?;
+                        check(tr, &mut marks, i, ctx.lims[i], b, at, &clk)?;
                     }
                     tr.set_running(r, b, at);
                 }
@@ -186,9 +197,9 @@ pub(crate) fn evaluate_events<'a>(
                         if tr.phase == Phase::Open {
                             // Close the old target's account up to the change, then
                             // measure the carried-over time against the new one.
-                            tr.check(ctx.lims[i], b, at, &clk)?;
+                            check(tr, &mut marks, i, ctx.lims[i], b, at, &clk)?;
                             tr.split(b, at);
-                            tr.check(new[i], b, at, &clk)?;
+                            check(tr, &mut marks, i, new[i], b, at, &clk)?;
                         }
                     }
                 }
@@ -201,14 +212,14 @@ pub(crate) fn evaluate_events<'a>(
     let now = now.max(clk.last_t);
     let b_now = clk.b(now)?;
     let mut next_deadline: Option<DateTime<Utc>> = None;
-    // Filled in place: the status is about a kilobyte, and building each
-    // metric aside and moving it in cost a copy per metric.
     let mut out = SlaStatus {
         policy: policy.name.clone(),
         at: now,
         metrics: Metric::ALL.map(MetricStatus::empty),
         next_deadline: None,
+        next_due: None,
     };
+    let mut next_due: Option<DateTime<Utc>> = None;
     for (i, (tr, s)) in tracks.iter_mut().zip(&mut out.metrics).enumerate() {
         let current = ctx.target(i);
         s.previous = tr.previous;
@@ -222,9 +233,10 @@ pub(crate) fn evaluate_events<'a>(
         let target = match tr.phase {
             Phase::Idle => current,
             Phase::Open => {
-                tr.check(ctx.lims[i], b_now, now, &clk)?;
+                check(tr, &mut marks, i, ctx.lims[i], b_now, now, &clk)?;
                 s.warn_at = tr.warn_at;
                 s.breached_at = tr.breached_at;
+                marks.project(tr, i, ctx.lims[i], &clk)?;
                 current
             }
             Phase::Completed | Phase::Cancelled => tr.target,
@@ -262,9 +274,173 @@ pub(crate) fn evaluate_events<'a>(
         if s.state == MetricState::Breached {
             s.due = tr.breached_at;
         }
+        if let (Phase::Open, Some(due)) = (tr.phase, s.due) {
+            next_due = Some(next_due.map_or(due, |d| d.min(due)));
+        }
     }
     out.next_deadline = next_deadline;
-    Ok(out)
+    out.next_due = next_due;
+    let reached = marks
+        .reached
+        .iter()
+        .zip(watches)
+        .map(|(at, w)| {
+            let tr = &tracks[w.metric.index()];
+            Reached {
+                cycle: tr.cycle,
+                at: at.filter(|_| tr.phase == Phase::Open),
+            }
+        })
+        .collect();
+    Ok((out, reached))
+}
+
+/// Whether [`evaluate_events`] reads events of this kind: the rest (tags,
+/// watchers, moves, notes, SLA and escalation records) leave every clock
+/// where it was. Kept beside the evaluation's `match`, which it mirrors.
+pub(crate) fn clock_reads(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Created(_)
+            | EventKind::Reply { .. }
+            | EventKind::CustomerMessage { .. }
+            | EventKind::StatusChanged { .. }
+            | EventKind::PriorityChanged { .. }
+    )
+}
+
+/// A point on a metric's clock to watch: the desk's escalation triggers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Watch {
+    pub(crate) metric: Metric,
+    pub(crate) point: ClockPoint,
+}
+
+/// Where on a metric's clock a point lies, relative to its target (so it
+/// moves with the target when the priority changes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClockPoint {
+    /// This percentage of the target.
+    Percent(u32),
+    /// This many business seconds after the due (negative: before it).
+    FromDue(i64),
+}
+
+impl ClockPoint {
+    /// The elapsed business time at which the point lies, for target `t`;
+    /// never negative (a point before the start lies at the start).
+    fn threshold(self, t: i64) -> i64 {
+        match self {
+            ClockPoint::Percent(p) => t * i64::from(p) / 100,
+            ClockPoint::FromDue(d) => t + d,
+        }
+        .max(0)
+    }
+}
+
+/// When a watched point is reached in its metric's current cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Reached {
+    /// The metric's current cycle (0: none started).
+    pub(crate) cycle: u32,
+    /// When it was reached (at or before the evaluation instant), or will be
+    /// if the clock keeps running; `None` when the cycle is over (met, or
+    /// ended by resolving), when it is not reached and the clock is stopped,
+    /// or when the metric has no target.
+    pub(crate) at: Option<DateTime<Utc>>,
+}
+
+/// The watched points' crossings, kept beside the tracks.
+struct Marks<'w> {
+    watches: &'w [Watch],
+    reached: Vec<Option<DateTime<Utc>>>,
+}
+
+impl<'w> Marks<'w> {
+    fn new(watches: &'w [Watch]) -> Self {
+        Marks {
+            watches,
+            reached: vec![None; watches.len()],
+        }
+    }
+
+    /// Forgets the crossings of metric `i`: a new cycle starts.
+    fn reset(&mut self, i: usize) {
+        for (w, r) in self.watches.iter().zip(&mut self.reached) {
+            if w.metric.index() == i {
+                *r = None;
+            }
+        }
+    }
+
+    /// Records the crossings of metric `i` up to business time `b` (at
+    /// `at`), as [`Track::check`] does for the warning and the due.
+    #[allow(clippy::many_single_char_names)] // the letters of the module docs, as in Track::check
+    fn check(
+        &mut self,
+        tr: &Track,
+        i: usize,
+        lim: Option<(i64, i64)>,
+        b: i64,
+        at: DateTime<Utc>,
+        clk: &BizClock<'_>,
+    ) -> Result<(), CalendarError> {
+        let Some((t, _)) = lim else { return Ok(()) };
+        let e = tr.elapsed(b);
+        for (w, r) in self.watches.iter().zip(&mut self.reached) {
+            let x = w.point.threshold(t);
+            if w.metric.index() == i && r.is_none() && e >= x {
+                *r = Some(tr.crossing(x, at, clk)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Projects the points of a running metric `i` not reached yet.
+    fn project(
+        &mut self,
+        tr: &Track,
+        i: usize,
+        lim: Option<(i64, i64)>,
+        clk: &BizClock<'_>,
+    ) -> Result<(), CalendarError> {
+        let (Some((t, _)), true) = (lim, tr.running) else {
+            return Ok(());
+        };
+        for (w, r) in self.watches.iter().zip(&mut self.reached) {
+            if w.metric.index() == i && r.is_none() {
+                *r = Some(tr.at_elapsed(w.point.threshold(t), clk)?);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// [`Track::check`] of metric `i` and its watched points.
+fn check(
+    tr: &mut Track,
+    marks: &mut Marks<'_>,
+    i: usize,
+    lim: Option<(i64, i64)>,
+    b: i64,
+    at: DateTime<Utc>,
+    clk: &BizClock<'_>,
+) -> Result<(), CalendarError> {
+    tr.check(lim, b, at, clk)?;
+    marks.check(tr, i, lim, b, at, clk)
+}
+
+/// Starts a new cycle of metric `i`.
+fn start(
+    tracks: &mut [Track; 4],
+    marks: &mut Marks<'_>,
+    i: usize,
+    b: i64,
+    at: DateTime<Utc>,
+    running: bool,
+) {
+    tracks[i].start(b, at, running);
+    marks.reset(i);
 }
 
 /// Business time since creation, `B(t) = between(created, t)`, for
@@ -285,11 +461,6 @@ struct BizClock<'a> {
     /// `t0`'s mark, from which dues are found; `None` when the calendar
     /// cannot place `t0` (the calendar's own calls then report why).
     origin: Option<Mark>,
-    /// The UTC day of the last instant converted to seconds, and its
-    /// midnight in seconds: events cluster within days, and the day number
-    /// is the costly part of the conversion.
-    day: NaiveDate,
-    day_s: i64,
     last_t: DateTime<Utc>,
     /// `last_t` in whole seconds, truncated as the calendar does.
     last_s: i64,
@@ -302,7 +473,6 @@ struct BizClock<'a> {
 impl<'a> BizClock<'a> {
     fn new(cal: &'a BusinessCalendar, always_open: bool, t0: DateTime<Utc>) -> Self {
         let origin = if always_open { None } else { cal.mark(t0).ok() };
-        // Once: the compiler computes each `timestamp()` call anew.
         let t0_s = t0.timestamp();
         BizClock {
             cal,
@@ -311,8 +481,6 @@ impl<'a> BizClock<'a> {
             t0_s,
             t0_year: YearHint::of(t0),
             origin,
-            day: t0.date_naive(),
-            day_s: t0_s - i64::from(t0.time().num_seconds_from_midnight()),
             last_t: t0,
             last_s: t0_s,
             last_b: 0,
@@ -329,7 +497,7 @@ impl<'a> BizClock<'a> {
         if t == self.last_t {
             return Ok(self.last_b);
         }
-        let s = self.seconds(t);
+        let s = t.timestamp();
         if self.always_open {
             self.last_b = s - self.t0_s;
         } else {
@@ -346,18 +514,6 @@ impl<'a> BizClock<'a> {
         self.last_t = t;
         self.last_s = s;
         Ok(self.last_b)
-    }
-
-    /// `t.timestamp()`, from the remembered midnight when `t` is on its day.
-    #[inline]
-    fn seconds(&mut self, t: DateTime<Utc>) -> i64 {
-        let n = t.naive_utc();
-        let of_day = i64::from(n.time().num_seconds_from_midnight());
-        if n.date() != self.day {
-            self.day = n.date();
-            self.day_s = t.timestamp() - of_day;
-        }
-        self.day_s + of_day
     }
 
     /// Business time from `last_t` to `t` by asking the calendar, which
@@ -433,81 +589,20 @@ struct StatusInfo {
 }
 
 impl StatusInfo {
-    fn runs(self, m: Metric) -> bool {
-        self.runs & (1 << m.index()) != 0
-    }
-}
-
-/// Lifecycle statuses resolved to [`StatusInfo`] on first sight, so a
-/// ticket moving back and forth between a few statuses pays the pause-list
-/// lookups once per status rather than once per change and metric.
-struct StatusTable<'a> {
-    lifecycle: &'a Lifecycle,
-    /// By index in `lifecycle.statuses`; lifecycles are small, and statuses
-    /// beyond the table are simply resolved every time.
-    memo: [Option<StatusInfo>; 8],
-}
-
-impl<'a> StatusTable<'a> {
-    fn new(lifecycle: &'a Lifecycle) -> Self {
-        StatusTable {
-            lifecycle,
-            memo: [None; 8],
-        }
-    }
-
-    // Inlined like `BizClock::b`: a status change is otherwise mostly call overhead.
-    #[allow(clippy::inline_always)]
-    #[inline(always)]
-    fn info(&mut self, ctx: &Ctx<'_>, id: &StatusId) -> StatusInfo {
-        let id_text = id.as_str().as_bytes();
-        let found = self
-            .lifecycle
-            .statuses
-            .iter()
-            .position(|d| same_text(d.id.as_str().as_bytes(), id_text));
-        match found.and_then(|k| self.memo.get(k)) {
-            Some(Some(info)) => *info,
-            _ => self.resolve(ctx, id, found),
-        }
-    }
-
-    /// [`info`](Self::info) on first sight of a status.
-    #[inline(never)]
-    fn resolve(&mut self, ctx: &Ctx<'_>, id: &StatusId, found: Option<usize>) -> StatusInfo {
-        let cat = found.map(|k| self.lifecycle.statuses[k].category);
+    fn of(ctx: &Ctx<'_>, lifecycle: &Lifecycle, id: &StatusId) -> Self {
+        let cat = lifecycle.category(id);
         let mut runs = 0;
         for m in Metric::ALL {
             if ctx.runs(m, id, cat) {
                 runs |= 1 << m.index();
             }
         }
-        let info = StatusInfo { cat, runs };
-        if let Some(slot) = found.and_then(|k| self.memo.get_mut(k)) {
-            *slot = Some(info);
-        }
-        info
+        StatusInfo { cat, runs }
     }
-}
 
-/// `a == b` for status ids, which are a few bytes long: two overlapping
-/// word compares for 4 to 8 bytes beat both a byte loop and the call to the
-/// C library's `bcmp` that slice equality makes.
-#[inline]
-fn same_text(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
+    fn runs(self, m: Metric) -> bool {
+        self.runs & (1 << m.index()) != 0
     }
-    if (4..=8).contains(&n) {
-        let word = |s: &[u8], at: usize| {
-            s.get(at..at + 4)
-                .and_then(|w| <[u8; 4]>::try_from(w).ok())
-                .map(u32::from_ne_bytes)
-        };
-        return word(a, 0) == word(b, 0) && word(a, n - 4) == word(b, n - 4);
-    }
-    a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -747,9 +842,10 @@ mod tests {
 
     use super::*;
     use crate::BusinessDuration;
+    use crate::doc_support::created_event as doc_created_event;
     use crate::id::{AgentId, CustomerId, EventId};
     use crate::priority::PriorityOrigin;
-    use crate::sla::{CalendarRef, SlaConfig, Warning, doc_created_event};
+    use crate::sla::{CalendarRef, SlaConfig, Warning};
     use crate::ticket::EventActor;
 
     fn t(s: &str) -> DateTime<Utc> {
@@ -887,27 +983,6 @@ mod tests {
         for b in [-5, 0, 1, 40_000_000] {
             let want = always.add(t0, Duration::seconds(b.max(0))).unwrap();
             assert_eq!(clk.instant(b).unwrap(), want, "b {b}");
-        }
-    }
-
-    #[test]
-    fn same_text_is_equality() {
-        let texts: Vec<String> = (0..12)
-            .flat_map(|n| {
-                let base = "abcdefghijkl"[..n].to_owned();
-                let mut out = vec![base.clone()];
-                for i in 0..n {
-                    let mut changed = base.clone().into_bytes();
-                    changed[i] = b'z';
-                    out.push(String::from_utf8(changed).unwrap());
-                }
-                out
-            })
-            .collect();
-        for a in &texts {
-            for b in &texts {
-                assert_eq!(same_text(a.as_bytes(), b.as_bytes()), a == b, "{a} {b}");
-            }
         }
     }
 
@@ -1111,14 +1186,18 @@ mod tests {
                 [[policies]]
                 name = "p"
                 first_response = { target = "1h" }"#,
-                &["default", "`x`"],
+                &["at default:", "(value: x)"],
             ),
             (
                 r#"default = "p"
                 [[policies]]
                 name = "p"
                 first_response = { target = "2d" }"#,
-                &["2d", "line 4, key `target`", "hours"],
+                &[
+                    "at policies[0].first_response.target:",
+                    "(value: 2d)",
+                    "hours",
+                ],
             ),
             (
                 r#"default = "p"

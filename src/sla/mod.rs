@@ -82,7 +82,7 @@
 //! path and the value, e.g. ``invalid configuration at `policies[1].calendar`:
 //! no such calendar in [calendars] (or use "24x7") (value `ofice`)``.
 
-mod config;
+pub(crate) mod config;
 mod eval;
 mod status;
 
@@ -90,42 +90,5 @@ pub use config::{
     CalendarRef, MetricPolicy, Reopen, Selected, SlaConfig, SlaPolicy, Targets, Warning,
 };
 pub use eval::evaluate;
-pub(crate) use eval::evaluate_events;
+pub(crate) use eval::{ClockPoint, Reached, Watch, clock_reads, evaluate_events};
 pub use status::{CycleOutcome, Metric, MetricState, MetricStatus, SlaStatus};
-
-/// A `Created` event for documentation examples.
-#[doc(hidden)]
-pub fn doc_created_event(at: chrono::DateTime<chrono::Utc>) -> crate::TicketEvent {
-    use crate::priority::{Impact, Priority, PriorityOrigin, Urgency};
-    use crate::ticket::{Channel, EventActor, EventKind, Requester, TicketCreated};
-    let requester = Requester::new(crate::CustomerId::new(), "Ada");
-    crate::TicketEvent {
-        id: crate::EventId::new(),
-        ticket_id: crate::TicketId::new(),
-        seq: 1,
-        at,
-        actor: EventActor::Requester(requester.id),
-        kind: EventKind::Created(Box::new(TicketCreated {
-            reference: crate::TicketRef(1),
-            subject: "Printer down".into(),
-            description: "It shows E-42.".into(),
-            requester: requester.into(),
-            channel: Channel::Portal,
-            category: None,
-            tags: std::collections::BTreeSet::new(),
-            fields: std::collections::BTreeMap::new(),
-            impact: Impact::default(),
-            urgency: Urgency::default(),
-            priority: Priority::Medium,
-            priority_origin: PriorityOrigin::Matrix {
-                impact: Impact::default(),
-                urgency: Urgency::default(),
-            },
-            explanation: String::new(),
-            status: "new".into(),
-            assignee: None,
-            group: None,
-            links: Vec::new(),
-        })),
-    }
-}

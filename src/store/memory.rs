@@ -1,23 +1,27 @@
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Bound;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{Commit, OutboxEntry, OutboxStats, Page, Store, TicketQuery, check_commit};
+use super::{
+    CommandRecord, Commit, Cursor, DueIndex, Outbox, OutboxEntry, OutboxStats, Page, Position,
+    Schedule, Sort, TicketFilter, TicketQuery, TicketStore, Visibility, check_commit,
+};
 use crate::error::{Error, Result};
-use crate::id::{NotificationId, TicketId, TicketRef};
+use crate::id::{AgentId, NotificationId, TicketId, TicketRef};
 use crate::notify::Notification;
-use crate::store::Cursor;
 use crate::ticket::{Ticket, TicketEvent};
 
 /// A thread-safe store that keeps everything in memory.
 ///
 /// Fast and dependency-free: the default for tests, demos and simulations.
 /// Claims of due work and of the outbox cost in proportion to what is due,
-/// not to the number of tickets held. Nothing survives the process.
+/// not to the number of tickets held; counting an agent's tickets costs in
+/// proportion to that agent's tickets. Listings in creation order walk an
+/// ordered index; other orders sort the matching tickets. Nothing survives
+/// the process.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -30,17 +34,21 @@ pub struct InMemoryStore {
     inner: Mutex<Inner>,
 }
 
+/// The maps' hasher: the keys are ids with random bits and strings the
+/// desk makes itself, so a fast non-cryptographic hash serves better than
+/// the default flood-resistant SipHash (desk bench: see the commit).
+type Fast = foldhash::fast::RandomState;
+
 #[derive(Debug, Default)]
 struct Inner {
     last_ref: u64,
-    /// Rows by id, hashed: every command and every due ticket looks its
-    /// row up, and among a million rows a hash lookup is a cache miss or
-    /// two where a B-tree walk is several. Boxed, so that growing the table
-    /// moves pointers, not tickets.
-    tickets: HashMap<TicketId, Box<Row>, Fx>,
+    /// Rows by id. Boxed, so that growing the table moves pointers, not tickets.
+    tickets: HashMap<TicketId, Box<Row>, Fast>,
     /// Every ticket id in order, for listings.
     order: BTreeSet<TicketId>,
-    by_ref: HashMap<TicketRef, TicketId, Fx>,
+    by_ref: HashMap<TicketRef, TicketId, Fast>,
+    /// Each agent's tickets, so counting an agent's load is not a scan.
+    by_assignee: HashMap<AgentId, HashSet<TicketId, Fast>, Fast>,
     /// Unleased tickets by deadline.
     deadlines: BTreeSet<(DateTime<Utc>, TicketId)>,
     /// Leased tickets by lease end; they return to `deadlines` when it
@@ -48,19 +56,20 @@ struct Inner {
     /// release): an entry counts only while its row still holds that lease,
     /// which spares every claim and commit an ordered-set update.
     leases: BTreeMap<DateTime<Utc>, Vec<TicketId>>,
-    outbox: HashMap<NotificationId, OutRow, Fx>,
+    outbox: HashMap<NotificationId, OutRow, Fast>,
     /// Every idempotency key ever enqueued, delivered or not.
-    keys: std::collections::HashSet<String, Fx>,
+    keys: HashSet<String, Fast>,
     /// Undelivered entries by the instant they become claimable.
     queue: BTreeSet<(DateTime<Utc>, NotificationId)>,
     delivered: u64,
+    commands: HashMap<String, CommandRecord, Fast>,
 }
 
 #[derive(Debug)]
 struct Row {
     ticket: Ticket,
     events: Vec<TicketEvent>,
-    next_deadline: Option<DateTime<Utc>>,
+    schedule: Schedule,
     lease_until: Option<DateTime<Utc>>,
 }
 
@@ -88,8 +97,7 @@ impl InMemoryStore {
 impl Row {
     /// Moves the row in the deadline index and ends its lease. Takes the
     /// index apart from the ticket map so that a caller holding the row
-    /// need not look it up again (a lookup among a million rows is mostly
-    /// cache misses).
+    /// need not look it up again.
     fn set_deadline(
         &mut self,
         id: TicketId,
@@ -97,10 +105,10 @@ impl Row {
         deadlines: &mut BTreeSet<(DateTime<Utc>, TicketId)>,
     ) {
         // A leased row's deadline left the index when it was claimed.
-        if let (Some(old), None) = (self.next_deadline.take(), self.lease_until.take()) {
+        if let (Some(old), None) = (self.schedule.next_deadline, self.lease_until.take()) {
             deadlines.remove(&(old, id));
         }
-        self.next_deadline = deadline;
+        self.schedule.next_deadline = deadline;
         if let Some(d) = deadline {
             deadlines.insert((d, id));
         }
@@ -123,16 +131,118 @@ impl Inner {
                     continue;
                 }
                 row.lease_until = None;
-                if let Some(d) = row.next_deadline {
+                if let Some(d) = row.schedule.next_deadline {
                     self.deadlines.insert((d, id));
                 }
             }
         }
     }
+
+    fn check_commit(&self, commit: &Commit) -> Result<()> {
+        for w in &commit.tickets {
+            let actual = self.tickets.get(&w.ticket.id).map(|r| r.ticket.version);
+            let ok = match (w.expected_version, actual) {
+                (None, None) => !self.by_ref.contains_key(&w.ticket.reference),
+                (Some(e), Some(a)) => e == a,
+                _ => false,
+            };
+            if !ok {
+                return Err(Error::ticket_conflict(
+                    w.ticket.id,
+                    w.expected_version.unwrap_or(0),
+                    actual.unwrap_or(0),
+                ));
+            }
+        }
+        for (i, n) in commit.outbox.iter().enumerate() {
+            if self.keys.contains(&n.idempotency_key) {
+                return Err(Error::Duplicate {
+                    what: "idempotency key",
+                    key: n.idempotency_key.clone(),
+                });
+            }
+            // Twice in this commit (under two keys) would leave two queue
+            // entries for one row.
+            if self.outbox.contains_key(&n.id) || commit.outbox[..i].iter().any(|o| o.id == n.id) {
+                return Err(Error::Duplicate {
+                    what: "notification",
+                    key: n.id.to_string(),
+                });
+            }
+        }
+        if let Some(c) = &commit.command
+            && self.commands.contains_key(&c.key)
+        {
+            return Err(Error::Duplicate {
+                what: "command idempotency key",
+                key: c.key.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Keeps `by_assignee` in step with a ticket's assignee.
+    fn reassign(&mut self, id: TicketId, from: Option<AgentId>, to: Option<AgentId>) {
+        if from == to {
+            return;
+        }
+        if let Some(a) = from
+            && let Some(set) = self.by_assignee.get_mut(&a)
+        {
+            set.remove(&id);
+        }
+        if let Some(a) = to {
+            self.by_assignee.entry(a).or_default().insert(id);
+        }
+    }
+
+    /// Tickets matching `filter` within `visibility`, by id order from `start`.
+    fn matching<'a>(
+        &'a self,
+        filter: &'a TicketFilter,
+        visibility: &'a Visibility,
+        start: Bound<TicketId>,
+    ) -> impl Iterator<Item = &'a Row> + 'a {
+        self.order
+            .range((start, Bound::Unbounded))
+            .filter_map(|id| self.tickets.get(id).map(|r| &**r))
+            .filter(move |r| {
+                visibility.allows(&r.ticket) && filter.matches(&r.ticket, Some(&r.schedule))
+            })
+    }
+}
+
+/// The order of `sort` between two rows: `Less` when `a` comes first.
+fn compare(sort: Sort, a: &Row, b: &Row) -> std::cmp::Ordering {
+    position_order(
+        &Position::of(sort, &a.ticket, Some(&a.schedule)),
+        &Position::of(sort, &b.ticket, Some(&b.schedule)),
+    )
+}
+
+/// The listing order of two positions of the same sort.
+fn position_order(a: &Position, b: &Position) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a, b) {
+        (Position::Created(x), Position::Created(y)) => x.cmp(y),
+        (Position::NextDue(due_a, id_a), Position::NextDue(due_b, id_b)) => {
+            // Tickets without an SLA due come last.
+            let key = |d: &Option<DateTime<Utc>>| (d.is_none(), *d);
+            key(due_a).cmp(&key(due_b)).then(id_a.cmp(id_b))
+        }
+        (Position::Priority(p_a, id_a), Position::Priority(p_b, id_b)) => {
+            p_a.cmp(p_b).then(id_a.cmp(id_b))
+        }
+        // Most recent first.
+        (Position::Updated(at_a, id_a), Position::Updated(at_b, id_b)) => {
+            at_b.cmp(at_a).then(id_b.cmp(id_a))
+        }
+        _ => Ordering::Equal,
+    }
 }
 
 #[async_trait]
-impl Store for InMemoryStore {
+impl TicketStore for InMemoryStore {
     async fn next_reference(&self) -> Result<TicketRef> {
         let mut inner = self.lock();
         inner.last_ref += 1;
@@ -142,58 +252,35 @@ impl Store for InMemoryStore {
     async fn commit(&self, commit: Commit) -> Result<()> {
         check_commit(&commit)?;
         let mut inner = self.lock();
-        for w in &commit.tickets {
-            let actual = inner.tickets.get(&w.ticket.id).map(|r| r.ticket.version);
-            let ok = match (w.expected_version, actual) {
-                (None, None) => !inner.by_ref.contains_key(&w.ticket.reference),
-                (Some(e), Some(a)) => e == a,
-                _ => false,
-            };
-            if !ok {
-                return Err(Error::Conflict {
-                    ticket: w.ticket.id,
-                    expected: w.expected_version.unwrap_or(0),
-                    actual: actual.unwrap_or(0),
-                });
-            }
-        }
-        for (i, n) in commit.outbox.iter().enumerate() {
-            // A commit carries a handful of notifications: comparing them
-            // pairwise beats building a set.
-            let repeated = commit.outbox[..i]
-                .iter()
-                .any(|o| o.idempotency_key == n.idempotency_key);
-            if repeated || inner.keys.contains(&n.idempotency_key) {
-                return Err(Error::store_msg(format!(
-                    "idempotency key {} is already in the outbox",
-                    n.idempotency_key
-                )));
-            }
-            if inner.outbox.contains_key(&n.id) {
-                return Err(Error::store_msg(format!(
-                    "notification {} is already in the outbox",
-                    n.id
-                )));
-            }
-        }
+        inner.check_commit(&commit)?;
         let inner = &mut *inner;
         for w in commit.tickets {
             let id = w.ticket.id;
+            let assignee = w.ticket.assignee;
             if let Some(row) = inner.tickets.get_mut(&id) {
+                let before = row.ticket.assignee;
                 row.ticket = w.ticket;
                 row.events.extend(w.events);
-                row.set_deadline(id, w.next_deadline, &mut inner.deadlines);
+                if let Some(s) = w.schedule {
+                    row.set_deadline(id, s.next_deadline, &mut inner.deadlines);
+                    row.schedule = s;
+                }
+                inner.reassign(id, before, assignee);
             } else {
                 inner.by_ref.insert(w.ticket.reference, id);
                 let mut row = Box::new(Row {
                     ticket: w.ticket,
                     events: w.events,
-                    next_deadline: None,
+                    schedule: Schedule::default(),
                     lease_until: None,
                 });
-                row.set_deadline(id, w.next_deadline, &mut inner.deadlines);
+                if let Some(s) = w.schedule {
+                    row.set_deadline(id, s.next_deadline, &mut inner.deadlines);
+                    row.schedule = s;
+                }
                 inner.tickets.insert(id, row);
                 inner.order.insert(id);
+                inner.reassign(id, None, assignee);
             }
         }
         let available_at = commit.outbox_not_before;
@@ -210,6 +297,9 @@ impl Store for InMemoryStore {
                     last_error: None,
                 },
             );
+        }
+        if let Some(c) = commit.command {
+            inner.commands.insert(c.key.clone(), c);
         }
         Ok(())
     }
@@ -238,30 +328,69 @@ impl Store for InMemoryStore {
 
     async fn list(&self, query: &TicketQuery) -> Result<Page<Ticket>> {
         query.validate()?;
-        let start = match &query.after {
-            Some(c) => Bound::Excluded(c.ticket_id()?),
-            None => Bound::Unbounded,
-        };
+        let position = query.position()?;
         let inner = self.lock();
-        let mut items: Vec<Ticket> = inner
-            .order
-            .range((start, Bound::Unbounded))
-            .filter_map(|id| inner.tickets.get(id).map(|r| &r.ticket))
-            .filter(|t| query.visibility.allows(t) && query.filter.matches(t))
-            .take(query.limit + 1)
-            .cloned()
-            .collect();
-        let next = if items.len() > query.limit {
-            items.truncate(query.limit);
-            items.last().map(|t| Cursor::after(t.id))
+        let (f, v) = (&query.filter, &query.visibility);
+        let mut rows: Vec<&Row> = if query.sort == Sort::Created {
+            // Already in order: stop after one more than the page.
+            let start = position.map_or(Bound::Unbounded, |p| Bound::Excluded(p.ticket_id()));
+            inner.matching(f, v, start).take(query.limit + 1).collect()
+        } else {
+            let mut all: Vec<&Row> = inner
+                .matching(f, v, Bound::Unbounded)
+                .filter(|r| {
+                    position.is_none_or(|p| {
+                        let here = Position::of(query.sort, &r.ticket, Some(&r.schedule));
+                        position_order(&here, &p).is_gt()
+                    })
+                })
+                .collect();
+            all.sort_by(|a, b| compare(query.sort, a, b));
+            all.truncate(query.limit + 1);
+            all
+        };
+        let next = if rows.len() > query.limit {
+            rows.truncate(query.limit);
+            rows.last()
+                .map(|r| Cursor::at(Position::of(query.sort, &r.ticket, Some(&r.schedule))))
         } else {
             None
         };
-        Ok(Page { items, next })
+        Ok(Page::new(
+            rows.into_iter().map(|r| r.ticket.clone()).collect(),
+            next,
+        ))
     }
 
+    async fn count(&self, filter: &TicketFilter, visibility: &Visibility) -> Result<u64> {
+        let inner = self.lock();
+        let counted =
+            |r: &Row| visibility.allows(&r.ticket) && filter.matches(&r.ticket, Some(&r.schedule));
+        let n = match filter.assignee {
+            Some(a) => inner.by_assignee.get(&a).map_or(0, |ids| {
+                ids.iter()
+                    .filter_map(|id| inner.tickets.get(id))
+                    .filter(|r| counted(r))
+                    .count()
+            }),
+            None => inner.tickets.values().filter(|r| counted(r)).count(),
+        };
+        Ok(n as u64)
+    }
+
+    async fn command(&self, key: &str) -> Result<Option<CommandRecord>> {
+        Ok(self.lock().commands.get(key).cloned())
+    }
+}
+
+#[async_trait]
+impl DueIndex for InMemoryStore {
     async fn next_deadline(&self, id: TicketId) -> Result<Option<DateTime<Utc>>> {
-        Ok(self.lock().tickets.get(&id).and_then(|r| r.next_deadline))
+        Ok(self
+            .lock()
+            .tickets
+            .get(&id)
+            .and_then(|r| r.schedule.next_deadline))
     }
 
     async fn claim_due(
@@ -314,7 +443,10 @@ impl Store for InMemoryStore {
             }
         }
     }
+}
 
+#[async_trait]
+impl Outbox for InMemoryStore {
     async fn claim_outbox(
         &self,
         now: DateTime<Utc>,
@@ -334,11 +466,11 @@ impl Store for InMemoryStore {
             inner.queue.insert((lease_until, id));
             if let Some(row) = inner.outbox.get_mut(&id) {
                 row.available_at = lease_until;
-                out.push(OutboxEntry {
-                    notification: row.notification.clone(),
-                    attempts: row.attempts,
-                    last_error: row.last_error.clone(),
-                });
+                out.push(OutboxEntry::new(
+                    row.notification.clone(),
+                    row.attempts,
+                    row.last_error.clone(),
+                ));
             }
         }
         Ok(out)
@@ -378,47 +510,5 @@ impl Store for InMemoryStore {
             pending: inner.outbox.len() as u64,
             delivered: inner.delivered,
         })
-    }
-}
-
-/// The hasher of the store's maps: the keys are ids with random bits and
-/// short strings the desk makes itself, so a simple word-at-a-time hash (as
-/// rustc's own "Fx") serves better than the default flood-resistant SipHash,
-/// which cost more than the rest of a commit.
-type Fx = BuildHasherDefault<FxHasher>;
-
-#[derive(Debug, Clone, Copy, Default)]
-struct FxHasher(u64);
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let mut w = [0; 8];
-        let rest = chunks.remainder();
-        w[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(w));
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
     }
 }

@@ -8,9 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::id::{AgentId, CustomerId, EventId, GroupId, TicketId, TicketRef};
 use crate::priority::{Impact, Priority, PriorityOrigin, Urgency};
-use crate::sla::Metric;
 
-use super::{Channel, FieldValue, Link, LinkKind, Requester, StatusId, Ticket};
+use super::{Channel, FieldValue, Link, LinkKind, Metric, Recipient, Requester, StatusId, Ticket};
 
 /// One entry of a ticket's timeline: who did what, when.
 ///
@@ -18,6 +17,7 @@ use super::{Channel, FieldValue, Link, LinkKind, Requester, StatusId, Ticket};
 /// ([`Ticket::replay`]). New kinds of event will be added in minor releases,
 /// so [`EventKind`] is `#[non_exhaustive]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TicketEvent {
     /// Unique id of the event.
     pub id: EventId,
@@ -224,11 +224,14 @@ pub enum EventKind {
         /// What was done, in words, e.g. `moved to network-l2`.
         actions: Vec<String>,
         /// Who was notified.
-        notified: Vec<crate::notify::Recipient>,
+        notified: Vec<Recipient>,
         /// True when an agent escalated by hand.
         manual: bool,
         /// Why.
         reason: String,
+        /// The instant the level was due (an escalation by hand has none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<DateTime<Utc>>,
     },
     /// An agent now watches the ticket.
     WatcherAdded {
@@ -266,6 +269,22 @@ pub enum EventKind {
         /// The due that passed.
         due: DateTime<Utc>,
     },
+    /// The requester's contact details were corrected (by staff, or by the
+    /// requester themself). Each part that is set replaces the old value.
+    RequesterUpdated {
+        /// New display name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// New email address.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        email: Option<String>,
+        /// New phone number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        phone: Option<String>,
+        /// New organization.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        organization: Option<String>,
+    },
     /// An SLA metric was fulfilled in time.
     SlaMet {
         /// The metric.
@@ -278,22 +297,6 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    /// Whether the requester may see this event in their timeline. Internal
-    /// notes and staff-side bookkeeping (assignment, priority reasons) are hidden.
-    pub fn visible_to_requester(&self) -> bool {
-        matches!(
-            self,
-            EventKind::Created(_)
-                | EventKind::CustomerMessage { .. }
-                | EventKind::Reply { .. }
-                | EventKind::StatusChanged { .. }
-                | EventKind::Linked { .. }
-                | EventKind::Split { .. }
-                | EventKind::MergedInto { .. }
-                | EventKind::MergedFrom { .. }
-        )
-    }
-
     /// A short name of the kind, e.g. `customer_message`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -318,6 +321,7 @@ impl EventKind {
             EventKind::SlaWarning { .. } => "sla_warning",
             EventKind::SlaBreached { .. } => "sla_breached",
             EventKind::SlaMet { .. } => "sla_met",
+            EventKind::RequesterUpdated { .. } => "requester_updated",
         }
     }
 }
@@ -329,7 +333,7 @@ impl Ticket {
     pub fn replay(events: &[TicketEvent]) -> Result<Ticket> {
         let (first, rest) = events
             .split_first()
-            .ok_or_else(|| Error::store_msg("cannot replay an empty timeline"))?;
+            .ok_or_else(|| Error::corrupt("cannot replay an empty timeline", None))?;
         let mut ticket = Ticket::created(first)?;
         for e in rest {
             ticket.apply(e)?;
@@ -340,20 +344,29 @@ impl Ticket {
     /// The ticket as its `Created` event describes it.
     pub fn created(e: &TicketEvent) -> Result<Ticket> {
         let EventKind::Created(c) = &e.kind else {
-            return Err(Error::store_msg(format!(
-                "ticket {} does not start with a created event",
-                e.ticket_id
-            )));
+            return Err(Error::corrupt(
+                format!("ticket {} does not start with a created event", e.ticket_id),
+                None,
+            ));
         };
         if e.seq != 1 {
-            return Err(Error::store_msg(format!(
-                "ticket {} created event has seq {}",
-                e.ticket_id, e.seq
-            )));
+            return Err(Error::corrupt(
+                format!("ticket {} created event has seq {}", e.ticket_id, e.seq),
+                None,
+            ));
         }
-        let c = (**c).clone();
-        Ok(Ticket {
-            id: e.ticket_id,
+        let mut t = Ticket::from_created(e.ticket_id, c);
+        t.created_at = e.at;
+        t.updated_at = e.at;
+        Ok(t)
+    }
+
+    /// The ticket `c` describes, before it has a time or a timeline: what
+    /// the classifier and the rules look at while a new ticket is decided.
+    pub(crate) fn from_created(id: TicketId, c: &TicketCreated) -> Ticket {
+        let c = c.clone();
+        Ticket {
+            id,
             reference: c.reference,
             subject: c.subject,
             description: c.description,
@@ -366,35 +379,51 @@ impl Ticket {
             urgency: c.urgency,
             priority: c.priority,
             priority_origin: c.priority_origin,
+            priority_explanation: c.explanation,
             status: c.status,
             assignee: c.assignee,
             group: c.group,
             links: c.links,
             watchers: BTreeSet::new(),
-            created_at: e.at,
-            updated_at: e.at,
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
+            updated_at: DateTime::<Utc>::UNIX_EPOCH,
             version: 1,
-        })
+        }
     }
 
     /// Applies one event to the snapshot. Events must come in order.
     pub fn apply(&mut self, e: &TicketEvent) -> Result<()> {
         if e.ticket_id != self.id || e.seq != self.version + 1 {
-            return Err(Error::store_msg(format!(
-                "event {} (ticket {}, seq {}) does not follow ticket {} at version {}",
-                e.id, e.ticket_id, e.seq, self.id, self.version
-            )));
+            return Err(Error::corrupt(
+                format!(
+                    "event {} (ticket {}, seq {}) does not follow ticket {} at version {}",
+                    e.id, e.ticket_id, e.seq, self.id, self.version
+                ),
+                None,
+            ));
         }
-        match &e.kind {
-            EventKind::Created(_) => {
-                return Err(Error::store_msg(format!(
-                    "ticket {} has a second created event",
-                    self.id
-                )));
-            }
-            // SLA and escalation records are bookkeeping read from the
-            // timeline; the snapshot does not carry them.
-            EventKind::CustomerMessage { .. }
+        if let EventKind::Created(_) = e.kind {
+            return Err(Error::corrupt(
+                format!("ticket {} has a second created event", self.id),
+                None,
+            ));
+        }
+        self.fold(&e.kind);
+        self.version = e.seq;
+        self.updated_at = e.at;
+        Ok(())
+    }
+
+    /// What an event of `kind` changes in the snapshot, besides the
+    /// version and time: decisions use it to look at the ticket as it would
+    /// be after the events they have decided so far.
+    pub(crate) fn fold(&mut self, kind: &EventKind) {
+        match kind {
+            // A second creation is refused by `apply`; SLA and escalation
+            // records are bookkeeping read from the timeline, which the
+            // snapshot does not carry.
+            EventKind::Created(_)
+            | EventKind::CustomerMessage { .. }
             | EventKind::Reply { .. }
             | EventKind::InternalNote { .. }
             | EventKind::Escalated { .. }
@@ -413,9 +442,15 @@ impl Ticket {
                 self.watchers.insert(*agent);
             }
             EventKind::StatusChanged { to, .. } => self.status.clone_from(to),
-            EventKind::PriorityChanged { to, origin, .. } => {
+            EventKind::PriorityChanged {
+                to,
+                origin,
+                explanation,
+                ..
+            } => {
                 self.priority = *to;
                 self.priority_origin = origin.clone();
+                self.priority_explanation.clone_from(explanation);
             }
             EventKind::Assigned { to, .. } => self.assignee = *to,
             EventKind::GroupChanged { to, .. } => self.group.clone_from(to),
@@ -455,10 +490,27 @@ impl Ticket {
                 FieldChange::Impact { value } => self.impact = *value,
                 FieldChange::Urgency { value } => self.urgency = *value,
             },
+            EventKind::RequesterUpdated {
+                name,
+                email,
+                phone,
+                organization,
+            } => {
+                let r = Arc::make_mut(&mut self.requester);
+                if let Some(v) = name {
+                    r.name.clone_from(v);
+                }
+                if let Some(v) = email {
+                    r.email = Some(v.clone());
+                }
+                if let Some(v) = phone {
+                    r.phone = Some(v.clone());
+                }
+                if let Some(v) = organization {
+                    r.organization = Some(v.clone());
+                }
+            }
         }
-        self.version = e.seq;
-        self.updated_at = e.at;
-        Ok(())
     }
 
     fn add_link(&mut self, link: Link) {

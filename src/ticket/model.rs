@@ -44,8 +44,13 @@ pub struct Ticket {
     pub urgency: Urgency,
     /// The resulting priority.
     pub priority: Priority,
-    /// Why the ticket has its priority (rule, matrix cell or manual override).
+    /// Why the ticket has its priority (rule, matrix cell, manual override or escalation).
     pub priority_origin: PriorityOrigin,
+    /// The account of how the current priority was decided, e.g. `urgency
+    /// high by rule "vip customers"; priority High by matrix: impact medium x
+    /// urgency high` (staff only: it names internal rules).
+    #[serde(default)]
+    pub priority_explanation: String,
     /// The lifecycle status.
     pub status: StatusId,
     /// The agent working on it.
@@ -166,7 +171,32 @@ impl fmt::Display for Channel {
 }
 
 /// A typed custom field value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// In configuration (a rule's `fields = { ... }` condition) and in JSON
+/// input it can be written the natural way, and the type is inferred:
+///
+/// | written | value |
+/// |---|---|
+/// | `"server room"` | [`FieldValue::Text`] |
+/// | `"2026-03-01"` (exactly `YYYY-MM-DD`), or a TOML date `2026-03-01` | [`FieldValue::Date`] |
+/// | `3`, `2.5` | [`FieldValue::Number`] |
+/// | `true` | [`FieldValue::Bool`] |
+/// | `{ type = "text", value = "2026-03-01" }` | the tagged form, to force a type |
+///
+/// It is stored and serialized in the tagged form. A date condition also
+/// matches a text field holding the same date, so the inference never makes
+/// a condition miss.
+///
+/// ```
+/// use helpdesk::ticket::FieldValue;
+/// use helpdesk::Condition;
+/// let c: Condition = toml::from_str(r#"fields = { location = "server room", floor = 3, since = 2026-03-01 }"#)?;
+/// assert_eq!(c.fields["location"], FieldValue::Text("server room".into()));
+/// assert_eq!(c.fields["floor"], FieldValue::Number(3.0));
+/// assert_eq!(c.fields["since"], FieldValue::Date("2026-03-01".parse()?));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum FieldValue {
     /// Text, e.g. a model number or invoice number.
@@ -177,6 +207,110 @@ pub enum FieldValue {
     Date(NaiveDate),
     /// Yes or no.
     Bool(bool),
+}
+
+impl FieldValue {
+    /// Whether a condition asking for `self` matches a ticket's value
+    /// `have`: equal, or a date and a text holding that date.
+    pub fn matches(&self, have: &FieldValue) -> bool {
+        match (self, have) {
+            (FieldValue::Date(d), FieldValue::Text(t))
+            | (FieldValue::Text(t), FieldValue::Date(d)) => t.trim() == d.to_string(),
+            _ => self == have,
+        }
+    }
+
+    /// Infers a text's type: an exact `YYYY-MM-DD` is a date.
+    fn infer(s: &str) -> FieldValue {
+        let looks_like_date = s.len() == 10
+            && s.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        match s.parse::<NaiveDate>() {
+            Ok(d) if looks_like_date => FieldValue::Date(d),
+            _ => FieldValue::Text(s.to_owned()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, MapAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FieldValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a text, number, bool or date, or `{ type = \"text\" | \"number\" | \"date\" | \"bool\", value = ... }`",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<FieldValue, E> {
+                Ok(FieldValue::infer(v))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<FieldValue, E> {
+                Ok(FieldValue::Bool(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<FieldValue, E> {
+                Ok(FieldValue::Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<FieldValue, E> {
+                Ok(FieldValue::Number(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<FieldValue, E> {
+                Ok(FieldValue::Number(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FieldValue, A::Error> {
+                // The tagged form, or a TOML date (which serde sees as a
+                // one-entry table under toml's private key).
+                let (mut kind, mut value) = (None::<String>, None::<serde_json::Value>);
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "$__toml_private_datetime" => {
+                            let text: String = map.next_value()?;
+                            return text
+                                .parse::<NaiveDate>()
+                                .map(FieldValue::Date)
+                                .map_err(|_| {
+                                    de::Error::custom(format!(
+                                        "`{text}` is not a date (YYYY-MM-DD)"
+                                    ))
+                                });
+                        }
+                        "type" => kind = Some(map.next_value()?),
+                        "value" => value = Some(map.next_value()?),
+                        other => return Err(de::Error::unknown_field(other, &["type", "value"])),
+                    }
+                }
+                let kind = kind.ok_or_else(|| de::Error::missing_field("type"))?;
+                let value = value.ok_or_else(|| de::Error::missing_field("value"))?;
+                let bad =
+                    |e: serde_json::Error| de::Error::custom(format!("invalid {kind} value: {e}"));
+                match kind.as_str() {
+                    "text" => serde_json::from_value(value)
+                        .map(FieldValue::Text)
+                        .map_err(bad),
+                    "number" => serde_json::from_value(value)
+                        .map(FieldValue::Number)
+                        .map_err(bad),
+                    "date" => serde_json::from_value(value)
+                        .map(FieldValue::Date)
+                        .map_err(bad),
+                    "bool" => serde_json::from_value(value)
+                        .map(FieldValue::Bool)
+                        .map_err(bad),
+                    other => Err(de::Error::unknown_variant(
+                        other,
+                        &["text", "number", "date", "bool"],
+                    )),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl fmt::Display for FieldValue {
@@ -271,5 +405,46 @@ impl fmt::Display for LinkKind {
             LinkKind::FollowUpOf => "follow-up of",
             LinkKind::FollowedUpBy => "followed up by",
         })
+    }
+}
+
+/// Who a notification is for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Recipient {
+    /// The ticket's requester.
+    Requester {
+        /// Customer id.
+        id: CustomerId,
+        /// Email address, when known.
+        email: Option<String>,
+    },
+    /// An agent.
+    Agent {
+        /// Agent id.
+        id: AgentId,
+    },
+    /// Everyone in a group (e.g. the queue that received a ticket).
+    Group {
+        /// Group id.
+        id: GroupId,
+    },
+    /// A named address (e.g. `noc@example.com`).
+    Address {
+        /// The address.
+        address: String,
+    },
+}
+
+impl fmt::Display for Recipient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Recipient::Requester { email: Some(e), .. } => write!(f, "requester <{e}>"),
+            Recipient::Requester { id, .. } => write!(f, "requester {id}"),
+            Recipient::Agent { id } => write!(f, "agent {id}"),
+            Recipient::Group { id } => write!(f, "group {id}"),
+            Recipient::Address { address } => f.write_str(address),
+        }
     }
 }

@@ -256,7 +256,7 @@ pub(crate) fn validate_body(field: &str, s: &str) -> Result<()> {
     no_nul(field, s)
 }
 
-fn validate_short(field: &str, s: &str) -> Result<()> {
+pub(crate) fn validate_short(field: &str, s: &str) -> Result<()> {
     if s.trim().is_empty() {
         return Err(Error::validation(field, "must not be empty"));
     }
@@ -283,7 +283,7 @@ fn validate_fields(fields: &BTreeMap<String, FieldValue>) -> Result<()> {
     Ok(())
 }
 
-fn validate_requester(r: &Requester) -> Result<()> {
+pub(crate) fn validate_requester(r: &Requester) -> Result<()> {
     validate_short("requester.name", &r.name)?;
     if let Some(e) = &r.email {
         validate_email("requester.email", e)?;

@@ -1,41 +1,8 @@
-use std::collections::BTreeMap;
-use std::fmt;
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use crate::error::{ConfigError, Error, Result};
-
-/// The id of a lifecycle status, e.g. `open` or `pending`.
-///
-/// Shared rather than copied (an `Arc<str>` inside): every ticket snapshot
-/// carries one, and cloning a snapshot is on every command's path.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct StatusId(Arc<str>);
-
-impl StatusId {
-    /// A status id from text.
-    pub fn new(s: impl AsRef<str>) -> Self {
-        StatusId(Arc::from(s.as_ref()))
-    }
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for StatusId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<&str> for StatusId {
-    fn from(s: &str) -> Self {
-        StatusId::new(s)
-    }
-}
+pub use crate::id::StatusId;
 
 /// What a status means to the machinery (SLA clocks, reopening, queues).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -113,6 +80,19 @@ pub struct Lifecycle {
 }
 
 impl Default for Lifecycle {
+    /// New, Open, Pending (waiting on the customer), On-hold (waiting on a
+    /// third party), Resolved and Closed:
+    ///
+    /// | status | category | may move to | a customer message moves it to | an agent's public reply moves it to |
+    /// |---|---|---|---|---|
+    /// | `new` | initial | open, pending, on_hold, resolved, closed | | open |
+    /// | `open` | active | pending, on_hold, resolved, closed | | |
+    /// | `pending` | paused | open, on_hold, resolved, closed | open | |
+    /// | `on_hold` | paused | open, pending, resolved, closed | | |
+    /// | `resolved` | done | open, closed | open (a reopening) | |
+    /// | `closed` | done | nothing: it is final | (opens a follow-up ticket) | |
+    ///
+    /// `examples/config/desk.toml` spells the same lifecycle out as configuration.
     fn default() -> Self {
         use StatusCategory::{Active, Done, Initial, Paused};
         let s = |id: &str, label: &str, category| StatusDef {
@@ -160,14 +140,14 @@ impl Default for Lifecycle {
 impl Lifecycle {
     /// Parses and validates a lifecycle from TOML.
     pub fn from_toml(s: &str) -> Result<Self> {
-        let lc: Lifecycle = toml::from_str(s).map_err(|e| ConfigError::from_toml(&e))?;
+        let lc: Lifecycle = crate::load::toml(s)?;
         lc.validate()?;
         Ok(lc)
     }
 
     /// Parses and validates a lifecycle from JSON.
     pub fn from_json(s: &str) -> Result<Self> {
-        let lc: Lifecycle = serde_json::from_str(s).map_err(|e| ConfigError::from_json(&e))?;
+        let lc: Lifecycle = crate::load::json(s)?;
         lc.validate()?;
         Ok(lc)
     }
@@ -260,11 +240,45 @@ impl Lifecycle {
         self.allowed(id).is_empty()
     }
 
+    /// The status that `name` names: its id, ignoring case, or else its
+    /// label, ignoring case (`"Resolved"`, `"on-hold"`, `"On-hold"`).
+    pub fn resolve(&self, name: &str) -> Option<&StatusId> {
+        let name = name.trim();
+        // Most names are ASCII, compared without allocating; others by
+        // their Unicode lower case.
+        let folded = (!name.is_ascii()).then(|| name.to_lowercase());
+        let same = |s: &str| match &folded {
+            None => s.eq_ignore_ascii_case(name),
+            Some(f) => s.to_lowercase() == *f,
+        };
+        let by =
+            |f: fn(&StatusDef) -> &str| self.statuses.iter().find(|s| same(f(s))).map(|s| &s.id);
+        by(|s| s.id.as_str()).or_else(|| by(|s| s.label.as_str()))
+    }
+
+    /// The status `name` names (see [`resolve`](Self::resolve)), or
+    /// [`Error::UnknownStatus`] listing the statuses and the targets allowed
+    /// from `from`.
+    pub fn status(&self, name: &str, from: &StatusId) -> Result<StatusId> {
+        self.resolve(name)
+            .cloned()
+            .ok_or_else(|| Error::UnknownStatus {
+                status: name.to_owned(),
+                statuses: self.statuses.iter().map(|s| s.id.clone()).collect(),
+                allowed: self.allowed(from).to_vec(),
+            })
+    }
+
     /// Ok when `from -> to` is allowed, else [`Error::InvalidTransition`]
-    /// naming both and the allowed targets.
+    /// naming both and the allowed targets ([`Error::UnknownStatus`] when
+    /// `to` is not a status at all).
     pub fn check(&self, from: StatusId, to: &StatusId) -> Result<()> {
         if self.def(to).is_none() {
-            return Err(Error::not_found("status", to));
+            return Err(Error::UnknownStatus {
+                status: to.to_string(),
+                statuses: self.statuses.iter().map(|s| s.id.clone()).collect(),
+                allowed: self.allowed(&from).to_vec(),
+            });
         }
         let allowed = self.allowed(&from);
         if allowed.contains(to) {

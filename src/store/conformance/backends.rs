@@ -1,0 +1,95 @@
+//! The suites against this crate's back ends, one module each.
+
+use crate::InMemoryStore;
+
+#[allow(clippy::unused_async)] // the macro awaits every setup
+async fn memory_setup() -> Option<(InMemoryStore, ())> {
+    Some((InMemoryStore::new(), ()))
+}
+store_conformance_tests!(memory, memory_setup);
+
+#[cfg(feature = "sqlite")]
+async fn sqlite_file_setup() -> Option<(crate::store::SqliteStore, tempfile::TempDir)> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = crate::store::SqliteStore::open(dir.path().join("desk.db"))
+        .await
+        .unwrap();
+    Some((store, dir))
+}
+#[cfg(feature = "sqlite")]
+store_conformance_tests!(sqlite_file, sqlite_file_setup);
+
+#[cfg(feature = "sqlite")]
+async fn sqlite_memory_setup() -> Option<(crate::store::SqliteStore, ())> {
+    Some((crate::store::SqliteStore::in_memory().await.unwrap(), ()))
+}
+#[cfg(feature = "sqlite")]
+store_conformance_tests!(sqlite_memory, sqlite_memory_setup);
+
+#[cfg(feature = "postgres")]
+pub(crate) async fn postgres_setup() -> Option<(crate::store::PostgresStore, String)> {
+    let Ok(url) = std::env::var("HELPDESK_TEST_POSTGRES_URL") else {
+        eprintln!("HELPDESK_TEST_POSTGRES_URL is not set: skipping a PostgreSQL test");
+        return None;
+    };
+    sweep_stale_schemas(&url).await;
+    let schema = format!("helpdesk_test_{}", uuid::Uuid::now_v7().simple());
+    let store = crate::store::PostgresStore::connect_with_schema(&url, &schema)
+        .await
+        .unwrap();
+    Some((store, schema))
+}
+/// Drops the schemas that test runs left behind, once they are an hour
+/// old: a panicking test skips its teardown. The names end in a UUID v7,
+/// whose time says when the schema was made. Once per process.
+#[cfg(feature = "postgres")]
+async fn sweep_stale_schemas(url: &str) {
+    static SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if SWEPT.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(url).await else {
+        return;
+    };
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT nspname::text FROM pg_namespace \
+         WHERE nspname LIKE 'helpdesk\\_test\\_%' OR nspname LIKE 'helpdesk\\_rel\\_%'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap_or_default();
+    let hour_ago =
+        u64::try_from((chrono::Utc::now() - chrono::Duration::hours(1)).timestamp()).unwrap_or(0);
+    for name in names {
+        let made = name
+            .rsplit('_')
+            .next()
+            .and_then(|id| uuid::Uuid::parse_str(id).ok())
+            .and_then(|id| id.get_timestamp())
+            .map(|ts| ts.to_unix().0);
+        if made.is_some_and(|secs| secs < hour_ago) {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA IF EXISTS \"{name}\" CASCADE"
+            )))
+            .execute(&mut conn)
+            .await;
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+pub(crate) async fn postgres_teardown((store, schema): (crate::store::PostgresStore, String)) {
+    store.close().await;
+    let url = std::env::var("HELPDESK_TEST_POSTGRES_URL").unwrap();
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA \"{schema}\" CASCADE"
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+}
+#[cfg(feature = "postgres")]
+store_conformance_tests!(postgres, postgres_setup, postgres_teardown);
