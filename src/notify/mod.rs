@@ -49,6 +49,7 @@
 pub(crate) mod plan;
 mod recording;
 mod render;
+pub mod thread;
 
 use std::fmt;
 
