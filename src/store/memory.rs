@@ -35,8 +35,9 @@ pub struct InMemoryStore {
 }
 
 /// The maps' hasher: the keys are ids with random bits and strings the
-/// desk makes itself, so a fast non-cryptographic hash serves better than
-/// the default flood-resistant SipHash (desk bench: see the commit).
+/// desk makes itself, not keys an attacker picks, so SipHash's flood
+/// resistance buys nothing here and a fast hash (foldhash, randomly
+/// seeded) serves better.
 type Fast = foldhash::fast::RandomState;
 
 #[derive(Debug, Default)]
