@@ -142,9 +142,10 @@ impl HelpDesk {
             if let Command::Message { body, channel } = command
                 && opens_follow_up(&ticket, &self.inner.lifecycle)
             {
-                return self
-                    .follow_up(actor, ticket, body, channel.clone(), key)
-                    .await;
+                // Boxed: the follow-up's future is twice the size of the
+                // common path's, and every command's future would carry it
+                // (desk bench, callgrind: 23.5k -> 22.9k instructions a command).
+                return Box::pin(self.follow_up(actor, ticket, body, channel.clone(), key)).await;
             }
             let events = decide::decide(&ticket, command, &self.context(actor))?;
             let mut d = Draft::on(ticket, self.inner.clock.now());
