@@ -85,3 +85,4 @@ pub use model::{
     Article, ArticleId, ArticleKind, ArticleState, CategoryId, CategoryNode, CategoryTree, Locale,
     NodeKind, Translation, Version, Voter,
 };
+pub(crate) use snippet::Highlighter;
