@@ -141,6 +141,7 @@ pub use service::{
     RunReport,
 };
 pub use sla::{SlaConfig, SlaStatus};
+pub use store::KnowledgeStore;
 pub use store::{DueIndex, InMemoryStore, Outbox, Store, TicketStore};
 pub use ticket::decide::{Command, ContactUpdate, SplitPart};
 pub use ticket::{
