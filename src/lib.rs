@@ -136,6 +136,7 @@ pub use notify::{
     Delivery, Notification, NotificationKind, Notifier, Recipient, RecordingNotifier,
 };
 pub use priority::{Impact, Priority, PriorityOrigin, Urgency};
+pub use service::Suggestions;
 pub use service::{
     DispatchReport, HelpDesk, HelpDeskBuilder, Idempotent, Portal, PortalQuery, RetryPolicy,
     RunReport,
