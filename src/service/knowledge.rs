@@ -432,7 +432,12 @@ impl HelpDesk {
             if linked {
                 return Ok(vec![t]);
             }
-            let title = ArticleView::of(&a, &[self.inner.kb.default_locale.clone()], None).title;
+            let title = ArticleView::of(
+                &a,
+                std::slice::from_ref(&self.inner.kb.default_locale),
+                None,
+            )
+            .title;
             let mut d = Draft::on(t, self.inner.clock.now());
             d.record_as(
                 actor.event_actor(),

@@ -760,12 +760,13 @@ pub async fn kb_suggestions_and_deflection<S: KnowledgeStore + ?Sized>(store: &S
 
     let first_hour = TimeRange::new(Some(at(0)), Some(at(60)));
     let d = store.deflection(&first_hour).await.unwrap();
-    let mut want = Deflection::default();
-    want.shown = 3;
-    want.viewed = 2;
-    want.helped = 2;
-    want.tickets_opened = 2;
-    want.deflected = 1;
+    let want = Deflection {
+        shown: 3,
+        viewed: 2,
+        helped: 2,
+        tickets_opened: 2,
+        deflected: 1,
+    };
     assert_eq!(d, want);
     assert_eq!(d.rate(), Some(1.0 / 3.0));
     let all = store.deflection(&TimeRange::default()).await.unwrap();

@@ -2,6 +2,8 @@
 //! index finds the candidates, and BM25 (which PostgreSQL lacks) ranks them
 //! in Rust from the counts the database keeps, as the other back ends rank.
 
+use std::fmt::Write as _;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
@@ -215,10 +217,11 @@ impl PostgresStore {
     async fn statistics(&self, q: &Query) -> Result<(f64, f64, Vec<f64>)> {
         let mut sql = String::from("SELECT s.docs, s.total_len");
         for i in 0..q.clauses().len() {
-            sql.push_str(&format!(
+            let _ = write!(
+                sql,
                 ", (SELECT count(*) FROM kb_docs WHERE tsv @@ to_tsquery('simple', ${}))",
                 i + 1
-            ));
+            );
         }
         sql.push_str(" FROM kb_stats s WHERE s.only_row = 1");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -248,24 +251,24 @@ impl PostgresStore {
     async fn ranked(
         &self,
         search: &KbSearch,
-        q: &Query,
+        parsed: &Query,
         mode: Match,
         stats: &(f64, f64, Vec<f64>),
     ) -> Result<Vec<Candidate>> {
-        let mut p = ph(2);
-        let mut c = filter_conditions(&search.filter, &search.states(), &mut p);
-        locale_condition(&mut c, &search.locales, &mut p);
-        let limit = p();
+        let mut next = ph(2);
+        let mut conds = filter_conditions(&search.filter, &search.states(), &mut next);
+        locale_condition(&mut conds, &search.locales, &mut next);
+        let limit = next();
         let sql = format!(
             "SELECT d.article_id, d.locale, d.title, d.body, d.title_idx, d.body_idx, d.len \
              FROM kb_docs d JOIN kb_articles a ON a.id = d.article_id \
              WHERE d.tsv @@ to_tsquery('simple', $1) AND {} \
              ORDER BY ts_rank(d.tsv, to_tsquery('simple', $1), 0) DESC, d.article_id, d.locale \
              LIMIT {limit}",
-            c.joined()
+            conds.joined()
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(query_tsquery(q, mode));
-        for a in c.args {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(query_tsquery(parsed, mode));
+        for a in conds.args {
             query = query.bind(a);
         }
         let rows = query
@@ -273,12 +276,12 @@ impl PostgresStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db("searching articles"))?;
-        let (n, total, dfs) = stats;
-        let avgdl = if *n > 0.0 { total / n } else { 1.0 };
+        let (docs, total, dfs) = stats;
+        let avgdl = if *docs > 0.0 { total / docs } else { 1.0 };
         let idf: Vec<f64> = dfs
             .iter()
             .map(|df| {
-                let idf = ((n - df + 0.5) / (df + 0.5)).ln();
+                let idf = ((docs - df + 0.5) / (df + 0.5)).ln();
                 if idf > 0.0 { idf } else { 1e-6 }
             })
             .collect();
@@ -294,7 +297,7 @@ impl PostgresStore {
             let norm = K1 * (1.0 - B + B * f64::from(len) / avgdl);
             let mut score = 0.0;
             let mut matched = 0;
-            for (i, clause) in q.clauses().iter().enumerate() {
+            for (i, clause) in parsed.clauses().iter().enumerate() {
                 let f = TITLE_WEIGHT * f64::from(count(clause, &title_words))
                     + BODY_WEIGHT * f64::from(count(clause, &body_words));
                 if f > 0.0 {
@@ -303,7 +306,7 @@ impl PostgresStore {
                 }
             }
             let keep = match mode {
-                Match::All => matched == q.clauses().len(),
+                Match::All => matched == parsed.clauses().len(),
                 Match::Any => matched > 0,
             };
             if keep {
