@@ -42,6 +42,14 @@ const PORTS: [Port; 3] = [
     },
 ];
 
+/// Ports a full `Store` does not include (a ticket store need not
+/// implement them): their suites get their own macro only.
+const SEPARATE_PORTS: [Port; 1] = [Port {
+    module: "knowledge",
+    macro_name: "knowledge_store_conformance_tests",
+    title: "[`KnowledgeStore`](crate::store::KnowledgeStore)",
+}];
+
 fn main() {
     let dir = Path::new("src/store/conformance");
     println!("cargo::rerun-if-changed=build.rs");
@@ -66,6 +74,21 @@ fn main() {
             }
             all.push((port.module, c.clone()));
         }
+        let list: Vec<(&str, String)> = cases.into_iter().map(|c| (port.module, c)).collect();
+        write_macro(
+            &mut out,
+            port.macro_name,
+            &format!("the {} conformance suite", port.title),
+            &list,
+        );
+    }
+    for port in &SEPARATE_PORTS {
+        let path = dir.join(format!("{}.rs", port.module));
+        println!("cargo::rerun-if-changed={}", path.display());
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let cases = cases(&text);
+        assert!(!cases.is_empty(), "{} has no cases", path.display());
         let list: Vec<(&str, String)> = cases.into_iter().map(|c| (port.module, c)).collect();
         write_macro(
             &mut out,

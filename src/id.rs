@@ -124,6 +124,11 @@ uuid_id!(
     /// ```
     ArticleId, "article_id"
 );
+uuid_id!(
+    /// Identifies one set of knowledge base suggestions shown to someone,
+    /// so that what they did next can be recorded against it.
+    SuggestionId, "suggestion_id"
+);
 
 /// The human-friendly ticket number, printed as `#1042`.
 ///

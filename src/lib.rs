@@ -136,11 +136,13 @@ pub use notify::{
     Delivery, Notification, NotificationKind, Notifier, Recipient, RecordingNotifier,
 };
 pub use priority::{Impact, Priority, PriorityOrigin, Urgency};
+pub use service::Suggestions;
 pub use service::{
     DispatchReport, HelpDesk, HelpDeskBuilder, Idempotent, Portal, PortalQuery, RetryPolicy,
     RunReport,
 };
 pub use sla::{SlaConfig, SlaStatus};
+pub use store::KnowledgeStore;
 pub use store::{DueIndex, InMemoryStore, Outbox, Store, TicketStore};
 pub use ticket::decide::{Command, ContactUpdate, SplitPart};
 pub use ticket::{

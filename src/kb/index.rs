@@ -185,6 +185,11 @@ pub struct SearchFilter {
     /// In one of these states; empty means internal and public. Requesters
     /// only ever see public articles.
     pub states: BTreeSet<ArticleState>,
+    /// In one of exactly these categories or sections (empty: any). Unlike
+    /// [`category`](Self::category) it needs no tree: the desk resolves a
+    /// category to its subtree here before asking a store, which may not
+    /// know the tree.
+    pub within: BTreeSet<CategoryId>,
 }
 
 impl SearchFilter {
@@ -210,6 +215,33 @@ impl SearchFilter {
     /// Also this state.
     pub fn state(mut self, s: ArticleState) -> Self {
         self.states.insert(s);
+        self
+    }
+    /// Only these exact categories or sections (see [`within`](Self::within)).
+    pub fn within(mut self, categories: impl IntoIterator<Item = CategoryId>) -> Self {
+        self.within.extend(categories);
+        self
+    }
+    /// The filter with [`category`](Self::category) resolved against `tree`
+    /// into [`within`](Self::within) (the category and every section below
+    /// it, intersected with what `within` already held), so that a store
+    /// without the tree filters the same way. A store without a tree reads
+    /// `category` as that one node only.
+    pub fn resolved(mut self, tree: &CategoryTree) -> Self {
+        if let Some(c) = self.category.take() {
+            let mut set = tree.subtree(&c);
+            set.insert(c.clone());
+            if !self.within.is_empty() {
+                set.retain(|x| self.within.contains(x));
+            }
+            if set.is_empty() {
+                // Nothing can match: `c` is not in `within` either, so
+                // keeping both (category exact, within) matches nothing.
+                self.category = Some(c);
+            } else {
+                self.within = set;
+            }
+        }
         self
     }
 }
@@ -531,12 +563,21 @@ impl KbIndex {
             states[state_index(ArticleState::Public)] =
                 filter.states.is_empty() || filter.states.contains(&ArticleState::Public);
         }
-        let categories = filter.category.as_ref().map(|c| {
+        let mut categories = filter.category.as_ref().map(|c| {
             let mut set: HashSet<CategoryId> = self.categories.subtree(c).into_iter().collect();
             // A category the tree does not know still matches its own articles.
             set.insert(c.clone());
             set
         });
+        if !filter.within.is_empty() {
+            categories = Some(match categories {
+                Some(set) => set
+                    .into_iter()
+                    .filter(|c| filter.within.contains(c))
+                    .collect(),
+                None => filter.within.iter().cloned().collect(),
+            });
+        }
         let meta = (categories.is_some() || !filter.kinds.is_empty() || !filter.tags.is_empty())
             .then(|| MetaFilter {
                 categories,

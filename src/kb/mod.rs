@@ -67,21 +67,27 @@
 //! ```
 
 mod command;
+mod config;
 mod event;
 pub mod index;
 mod model;
+pub mod redact;
 mod snippet;
 #[cfg(test)]
 mod tests;
 pub mod text;
+mod view;
 
 pub use command::{
     ArticleCommand, DetailsChange, KbAction, KbContext, MAX_BODY_BYTES, MAX_TAGS, MAX_TITLE_CHARS,
     NewArticle, authorize, decide, execute, may, may_read,
 };
+pub use config::{KnowledgeConfig, MAX_SUGGESTIONS};
 pub use event::{ArticleCreated, ArticleEvent, ArticleEventKind};
 pub use index::{KbIndex, SearchFilter, SearchHit, SearchResults};
 pub use model::{
     Article, ArticleId, ArticleKind, ArticleState, CategoryId, CategoryNode, CategoryTree, Locale,
     NodeKind, Translation, Version, Voter,
 };
+pub(crate) use snippet::Highlighter;
+pub use view::ArticleView;

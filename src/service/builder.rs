@@ -8,10 +8,11 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::DeskConfig;
 use crate::error::{ConfigError, Result};
 use crate::escalation::EscalationConfig;
+use crate::kb::KnowledgeConfig;
 use crate::notify::{EnglishRenderer, Notifier, Render};
 use crate::routing::RoutingConfig;
 use crate::sla::SlaConfig;
-use crate::store::{InMemoryStore, Store};
+use crate::store::{InMemoryStore, KnowledgeStore, Store};
 use crate::ticket::Lifecycle;
 
 /// Builds a [`HelpDesk`]. Every part has a sensible default.
@@ -41,6 +42,8 @@ pub struct HelpDeskBuilder {
     routing: Option<RoutingConfig>,
     escalation: Option<EscalationConfig>,
     sla: Option<SlaConfig>,
+    knowledge: Option<Arc<dyn KnowledgeStore>>,
+    knowledge_config: Option<KnowledgeConfig>,
 }
 
 impl HelpDeskBuilder {
@@ -54,6 +57,7 @@ impl HelpDeskBuilder {
             routing,
             escalation,
             retry,
+            knowledge,
         } = config;
         self.lifecycle = lifecycle.or(self.lifecycle);
         self.classifier = classifier.or(self.classifier);
@@ -61,6 +65,7 @@ impl HelpDeskBuilder {
         self.routing = routing.or(self.routing);
         self.escalation = escalation.or(self.escalation);
         self.retry = retry.or(self.retry);
+        self.knowledge_config = knowledge.or(self.knowledge_config);
         self
     }
 
@@ -122,6 +127,30 @@ impl HelpDeskBuilder {
         self
     }
 
+    /// Where knowledge base articles live. Without it, a desk on the
+    /// default in-memory store keeps them in that store; a desk given
+    /// another [`store`](Self::store) has no knowledge base, and its
+    /// knowledge methods say so ([`Error::NotConfigured`](crate::Error::NotConfigured)).
+    /// Every back end of this crate is both: pass the same store twice.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use helpdesk::{HelpDesk, InMemoryStore};
+    /// let store = Arc::new(InMemoryStore::new());
+    /// let desk = HelpDesk::builder().store(store.clone()).knowledge(store).build()?;
+    /// # let _ = desk;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn knowledge(mut self, store: Arc<dyn KnowledgeStore>) -> Self {
+        self.knowledge = Some(store);
+        self
+    }
+    /// The knowledge base's settings (default: [`KnowledgeConfig::default`]).
+    pub fn knowledge_config(mut self, config: KnowledgeConfig) -> Self {
+        self.knowledge_config = Some(config);
+        self
+    }
+
     /// Validates the configuration and builds the desk.
     pub fn build(self) -> Result<HelpDesk> {
         let lifecycle = self.lifecycle.unwrap_or_default();
@@ -149,9 +178,20 @@ impl HelpDeskBuilder {
         if let Some(sla) = &self.sla {
             sla.validate_for(&lifecycle)?;
         }
+        let knowledge_config = self.knowledge_config.unwrap_or_default();
+        knowledge_config.validate()?;
+        // The default store serves the knowledge base too.
+        let (store, knowledge): (Arc<dyn Store>, _) = match (self.store, self.knowledge) {
+            (Some(s), k) => (s, k),
+            (None, Some(k)) => (Arc::new(InMemoryStore::new()), Some(k)),
+            (None, None) => {
+                let both = Arc::new(InMemoryStore::new());
+                (both.clone(), Some(both as Arc<dyn KnowledgeStore>))
+            }
+        };
         Ok(HelpDesk {
             inner: Arc::new(Inner {
-                store: self.store.unwrap_or_else(|| Arc::new(InMemoryStore::new())),
+                store,
                 notifier: self.notifier,
                 renderer: self.renderer.unwrap_or_else(|| Arc::new(EnglishRenderer)),
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
@@ -162,6 +202,8 @@ impl HelpDeskBuilder {
                 escalation: self.escalation,
                 turns: Mutex::default(),
                 sla: self.sla,
+                knowledge,
+                kb: knowledge_config,
             }),
         })
     }

@@ -15,6 +15,7 @@ mod commands;
 mod derive;
 mod draft;
 mod due;
+mod knowledge;
 mod outbox;
 mod portal;
 mod routing;
@@ -41,6 +42,7 @@ pub use builder::HelpDeskBuilder;
 pub use commands::Idempotent;
 pub(crate) use draft::Draft;
 pub use due::RunReport;
+pub use knowledge::Suggestions;
 pub use outbox::{DispatchReport, RetryPolicy};
 pub use portal::{Portal, PortalQuery};
 
@@ -96,6 +98,10 @@ struct Inner {
     /// on its own, which stays fair on average and needs no shared state.
     turns: Mutex<HashMap<GroupId, usize>>,
     sla: Option<SlaConfig>,
+    /// The knowledge base's store, if the desk has one.
+    knowledge: Option<Arc<dyn crate::store::KnowledgeStore>>,
+    /// The knowledge base's settings.
+    kb: crate::kb::KnowledgeConfig,
 }
 
 impl HelpDesk {

@@ -74,6 +74,11 @@ impl<'a> Portal<'a> {
         }
     }
 
+    /// The desk behind the portal.
+    pub(super) fn desk(&self) -> &'a HelpDesk {
+        self.desk
+    }
+
     /// The same portal, carrying out the next command at most once per
     /// idempotency `key` (a form submitted twice, a retried request).
     pub fn idempotent(&self, key: &'a str) -> Portal<'a> {

@@ -1,3 +1,5 @@
+mod kb;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Bound;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -32,6 +34,8 @@ use crate::ticket::{Ticket, TicketEvent};
 #[derive(Debug, Default)]
 pub struct InMemoryStore {
     inner: Mutex<Inner>,
+    /// The knowledge base, under its own lock (see `memory/kb.rs`).
+    kb: Mutex<kb::KbState>,
 }
 
 /// The maps' hasher: the keys are ids with random bits and strings the

@@ -26,6 +26,9 @@
 //! Each port has a conformance suite that every back end runs (and yours
 //! can, with the `test-util` feature): see `store::conformance`.
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod kb_sql;
+pub mod knowledge;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -51,6 +54,7 @@ use crate::notify::Notification;
 use crate::priority::Priority;
 use crate::ticket::{Channel, StatusId, Ticket, TicketEvent};
 
+pub use knowledge::KnowledgeStore;
 pub use memory::InMemoryStore;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]

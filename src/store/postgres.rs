@@ -1,3 +1,5 @@
+mod kb;
+
 use std::str::FromStr;
 use std::time::Duration;
 

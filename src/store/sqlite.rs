@@ -1,3 +1,5 @@
+mod kb;
+
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;

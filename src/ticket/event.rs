@@ -294,6 +294,13 @@ pub enum EventKind {
         /// When it was fulfilled.
         at: DateTime<Utc>,
     },
+    /// A knowledge base article was linked to the ticket as what solved it.
+    ArticleLinked {
+        /// The article.
+        article: crate::id::ArticleId,
+        /// Its title when it was linked, in the desk's locale (or its first).
+        title: String,
+    },
 }
 
 impl EventKind {
@@ -322,6 +329,7 @@ impl EventKind {
             EventKind::SlaBreached { .. } => "sla_breached",
             EventKind::SlaMet { .. } => "sla_met",
             EventKind::RequesterUpdated { .. } => "requester_updated",
+            EventKind::ArticleLinked { .. } => "article_linked",
         }
     }
 }
@@ -431,7 +439,8 @@ impl Ticket {
             | EventKind::SlaPolicyApplied { .. }
             | EventKind::SlaWarning { .. }
             | EventKind::SlaBreached { .. }
-            | EventKind::SlaMet { .. } => {}
+            | EventKind::SlaMet { .. }
+            | EventKind::ArticleLinked { .. } => {}
             EventKind::Routed {
                 group, assignee, ..
             } => {

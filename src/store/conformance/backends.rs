@@ -93,3 +93,12 @@ pub(crate) async fn postgres_teardown((store, schema): (crate::store::PostgresSt
 }
 #[cfg(feature = "postgres")]
 store_conformance_tests!(postgres, postgres_setup, postgres_teardown);
+
+// The knowledge base's suite, on every back end (a port apart from `Store`).
+knowledge_store_conformance_tests!(knowledge_memory, memory_setup);
+#[cfg(feature = "sqlite")]
+knowledge_store_conformance_tests!(knowledge_sqlite_file, sqlite_file_setup);
+#[cfg(feature = "sqlite")]
+knowledge_store_conformance_tests!(knowledge_sqlite_memory, sqlite_memory_setup);
+#[cfg(feature = "postgres")]
+knowledge_store_conformance_tests!(knowledge_postgres, postgres_setup, postgres_teardown);

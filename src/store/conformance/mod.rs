@@ -9,6 +9,7 @@
 //! | [`DueIndex`](super::DueIndex) | [`due`] | [`due_index_conformance_tests!`](crate::due_index_conformance_tests) |
 //! | [`Outbox`](super::Outbox) | [`outbox`] | [`outbox_conformance_tests!`](crate::outbox_conformance_tests) |
 //! | all three ([`Store`](super::Store)) | | [`store_conformance_tests!`](crate::store_conformance_tests) |
+//! | [`KnowledgeStore`](super::KnowledgeStore) (apart from `Store`) | [`knowledge`] | [`knowledge_store_conformance_tests!`](crate::knowledge_store_conformance_tests) |
 //!
 //! Each case is a `pub async fn` that takes a fresh, empty store and panics
 //! when the store breaks the contract. A macro instantiates its suite's
@@ -42,6 +43,7 @@
 #![allow(clippy::missing_panics_doc, clippy::many_single_char_names)]
 
 pub mod due;
+pub mod knowledge;
 pub mod outbox;
 pub mod tickets;
 
