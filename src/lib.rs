@@ -140,6 +140,7 @@ pub use service::{
     DispatchReport, HelpDesk, HelpDeskBuilder, Idempotent, Portal, PortalQuery, RetryPolicy,
     RunReport,
 };
+pub use service::Backfill;
 pub use sla::{SlaConfig, SlaStatus};
 pub use store::{DueIndex, InMemoryStore, Outbox, Store, TicketStore};
 pub use ticket::decide::{Command, ContactUpdate, SplitPart};
@@ -153,6 +154,7 @@ pub mod prelude {
     pub use crate::clock::Clock;
     pub use crate::notify::Notifier;
     pub use crate::store::{DueIndex, Outbox, Store, TicketStore};
+    pub use crate::store::ReportStore;
 }
 
 // Compiles the README's Rust examples as doc tests, so the README stays true.

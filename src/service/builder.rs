@@ -41,6 +41,9 @@ pub struct HelpDeskBuilder {
     routing: Option<RoutingConfig>,
     escalation: Option<EscalationConfig>,
     sla: Option<SlaConfig>,
+    reports: Option<Arc<dyn crate::store::ReportStore>>,
+    metric_rules: Option<crate::report::MetricRules>,
+    spike_rule: Option<crate::report::SpikeRule>,
 }
 
 impl HelpDeskBuilder {
@@ -122,6 +125,35 @@ impl HelpDeskBuilder {
         self
     }
 
+    /// Where reports read the metric rows that the store's commits write
+    /// (see [`ReportStore`](crate::store::ReportStore)): the same back end
+    /// as [`store`](Self::store). With it, every commit also writes the
+    /// ticket's metric row, and [`HelpDesk::report`] and
+    /// [`HelpDesk::spikes`] work. Without it (and with a store of your own)
+    /// the desk keeps no rows; [`HelpDesk::backfill_metrics`] writes the
+    /// missing ones later. The default in-memory store is both.
+    pub fn reports(mut self, reports: Arc<dyn crate::store::ReportStore>) -> Self {
+        self.reports = Some(reports);
+        self
+    }
+    /// One back end as both the [`store`](Self::store) and the
+    /// [`reports`](Self::reports) store, e.g. a `SqliteStore`.
+    pub fn backend<S: Store + crate::store::ReportStore + 'static>(self, backend: Arc<S>) -> Self {
+        self.store(backend.clone()).reports(backend)
+    }
+    /// Which statuses count as waiting on the requester in metric rows
+    /// (default: Pending).
+    pub fn metric_rules(mut self, rules: crate::report::MetricRules) -> Self {
+        self.metric_rules = Some(rules);
+        self
+    }
+    /// What [`HelpDesk::spikes`] counts as a spike (default:
+    /// [`SpikeRule::default`](crate::report::SpikeRule)).
+    pub fn spike_rule(mut self, rule: crate::report::SpikeRule) -> Self {
+        self.spike_rule = Some(rule);
+        self
+    }
+
     /// Validates the configuration and builds the desk.
     pub fn build(self) -> Result<HelpDesk> {
         let lifecycle = self.lifecycle.unwrap_or_default();
@@ -149,9 +181,21 @@ impl HelpDeskBuilder {
         if let Some(sla) = &self.sla {
             sla.validate_for(&lifecycle)?;
         }
+        let spike_rule = self.spike_rule.unwrap_or_default();
+        spike_rule.validate()?;
+        let (store, reports) = match (self.store, self.reports) {
+            (Some(store), reports) => (store, reports),
+            (None, reports) => {
+                let memory = Arc::new(InMemoryStore::new());
+                let reports = reports.or_else(|| {
+                    Some(memory.clone() as Arc<dyn crate::store::ReportStore>)
+                });
+                (memory as Arc<dyn Store>, reports)
+            }
+        };
         Ok(HelpDesk {
             inner: Arc::new(Inner {
-                store: self.store.unwrap_or_else(|| Arc::new(InMemoryStore::new())),
+                store,
                 notifier: self.notifier,
                 renderer: self.renderer.unwrap_or_else(|| Arc::new(EnglishRenderer)),
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
@@ -162,6 +206,10 @@ impl HelpDeskBuilder {
                 escalation: self.escalation,
                 turns: Mutex::default(),
                 sla: self.sla,
+                reports,
+                metric_rules: self.metric_rules.unwrap_or_default(),
+                spike_rule,
+                open_calendar: crate::BusinessCalendar::always_open(),
             }),
         })
     }

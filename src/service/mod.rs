@@ -17,6 +17,7 @@ mod draft;
 mod due;
 mod outbox;
 mod portal;
+mod reports;
 mod routing;
 mod sla;
 
@@ -43,6 +44,7 @@ pub(crate) use draft::Draft;
 pub use due::RunReport;
 pub use outbox::{DispatchReport, RetryPolicy};
 pub use portal::{Portal, PortalQuery};
+pub use reports::Backfill;
 
 /// How many times a command is re-run after losing a race to another writer.
 const CONFLICT_RETRIES: usize = 32;
@@ -96,6 +98,13 @@ struct Inner {
     /// on its own, which stays fair on average and needs no shared state.
     turns: Mutex<HashMap<GroupId, usize>>,
     sla: Option<SlaConfig>,
+    /// Where metric rows are read (the store's commits write them); `None`:
+    /// the desk keeps no rows.
+    reports: Option<Arc<dyn crate::store::ReportStore>>,
+    metric_rules: crate::report::MetricRules,
+    spike_rule: crate::report::SpikeRule,
+    /// The calendar business time is counted in without SLA policies.
+    open_calendar: crate::BusinessCalendar,
 }
 
 impl HelpDesk {
@@ -168,7 +177,12 @@ impl HelpDesk {
             // A command happens at one instant: its drafts all carry it.
             at.get_or_insert(d.at);
             tickets.push(d.ticket.clone());
-            writes.push(d.into_write(derived.schedule));
+            let row = self.metric_row_of(&mut d).await?;
+            let write = d.into_write(derived.schedule);
+            writes.push(match row {
+                Some(row) => write.metrics(row),
+                None => write,
+            });
         }
         let Some(now) = at else { return Ok(tickets) };
         let inline = self.inner.notifier.is_some() && !outbox.is_empty();
