@@ -136,11 +136,11 @@ pub use notify::{
     Delivery, Notification, NotificationKind, Notifier, Recipient, RecordingNotifier,
 };
 pub use priority::{Impact, Priority, PriorityOrigin, Urgency};
+pub use service::Backfill;
 pub use service::{
     DispatchReport, HelpDesk, HelpDeskBuilder, Idempotent, Portal, PortalQuery, RetryPolicy,
     RunReport,
 };
-pub use service::Backfill;
 pub use sla::{SlaConfig, SlaStatus};
 pub use store::{DueIndex, InMemoryStore, Outbox, Store, TicketStore};
 pub use ticket::decide::{Command, ContactUpdate, SplitPart};
@@ -153,8 +153,8 @@ pub use ticket::{
 pub mod prelude {
     pub use crate::clock::Clock;
     pub use crate::notify::Notifier;
-    pub use crate::store::{DueIndex, Outbox, Store, TicketStore};
     pub use crate::store::ReportStore;
+    pub use crate::store::{DueIndex, Outbox, Store, TicketStore};
 }
 
 // Compiles the README's Rust examples as doc tests, so the README stays true.

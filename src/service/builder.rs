@@ -187,9 +187,8 @@ impl HelpDeskBuilder {
             (Some(store), reports) => (store, reports),
             (None, reports) => {
                 let memory = Arc::new(InMemoryStore::new());
-                let reports = reports.or_else(|| {
-                    Some(memory.clone() as Arc<dyn crate::store::ReportStore>)
-                });
+                let reports =
+                    reports.or_else(|| Some(memory.clone() as Arc<dyn crate::store::ReportStore>));
                 (memory as Arc<dyn Store>, reports)
             }
         };

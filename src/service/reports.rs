@@ -29,14 +29,11 @@ pub struct Backfill {
 impl HelpDesk {
     /// The report store, or the error saying the desk has none.
     fn report_store(&self) -> Result<&dyn ReportStore> {
-        self.inner
-            .reports
-            .as_deref()
-            .ok_or(Error::NotConfigured {
-                what: "report store",
-                how: "plug one with HelpDeskBuilder::reports (the SQL and in-memory stores are \
+        self.inner.reports.as_deref().ok_or(Error::NotConfigured {
+            what: "report store",
+            how: "plug one with HelpDeskBuilder::reports (the SQL and in-memory stores are \
                       report stores)",
-            })
+        })
     }
 
     /// The metric row of the draft's ticket after its events, for the
@@ -56,9 +53,11 @@ impl HelpDesk {
             .inner
             .sla
             .as_ref()
-            .map_or(&self.inner.open_calendar, |sla| sla.select(&d.ticket).calendar);
-        let ctx = RowContext::new(&self.inner.lifecycle, calendar, d.at)
-            .rules(&self.inner.metric_rules);
+            .map_or(&self.inner.open_calendar, |sla| {
+                sla.select(&d.ticket).calendar
+            });
+        let ctx =
+            RowContext::new(&self.inner.lifecycle, calendar, d.at).rules(&self.inner.metric_rules);
         let previous = match d.base_version {
             None => None,
             Some(_) => reports.metric_row(d.ticket.id).await?,
@@ -72,7 +71,10 @@ impl HelpDesk {
             #[cfg(debug_assertions)]
             {
                 let replayed = self.replayed_row(d, &ctx).await?;
-                debug_assert_eq!(row, replayed, "the metric row continued from the stored one");
+                debug_assert_eq!(
+                    row, replayed,
+                    "the metric row continued from the stored one"
+                );
             }
             return Ok(Some(row));
         }
@@ -142,9 +144,8 @@ impl HelpDesk {
             });
         }
         let rule = &self.inner.spike_rule;
-        let since = now
-            - Duration::weeks(i64::from(rule.baseline_weeks))
-            - rule.window.as_duration();
+        let since =
+            now - Duration::weeks(i64::from(rule.baseline_weeks)) - rule.window.as_duration();
         let arrivals = self.report_store()?.arrivals(since).await?;
         Ok(spikes(arrivals, rule, now))
     }
