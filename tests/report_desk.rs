@@ -373,3 +373,23 @@ async fn drop_schema(url: &str, schema: &str) {
 }
 
 backends!(report_figures, backfill, spikes);
+
+/// `[reports]` and `[spikes]` load with the desk's configuration; errors
+/// name the path.
+#[test]
+fn reports_and_spikes_config() {
+    let config = helpdesk::DeskConfig::from_toml(
+        "[reports]\nawaiting_requester = [\"pending\", \"on_hold\"]\n[spikes]\nwindow = \"30m\"\nmin_count = 5\n",
+    )
+    .unwrap();
+    assert_eq!(config.reports.unwrap().awaiting_requester.len(), 2);
+    assert_eq!(config.spikes.unwrap().min_count, 5);
+    let err = helpdesk::DeskConfig::from_toml("[reports]\nawaiting_requester = [\"waiting\"]\n")
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("reports.awaiting_requester[0]"),
+        "{err}"
+    );
+    let err = helpdesk::DeskConfig::from_toml("[spikes]\nmin_count = 0\n").unwrap_err();
+    assert!(err.to_string().contains("spikes.min_count"), "{err}");
+}

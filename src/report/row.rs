@@ -360,12 +360,7 @@ impl MetricRow {
         // The open wait was counted up to the row's instant; it is counted
         // again up to the new one (the same computation, so it cancels
         // exactly, truncation and all).
-        fold.interval(
-            &self.status.clone(),
-            self.status_since,
-            self.as_of.max(self.status_since),
-            -1,
-        )?;
+        fold.interval(self.status_since, self.as_of.max(self.status_since), -1)?;
         let mut sla = self.sla;
         for e in events {
             fold.step(e)?;
@@ -400,11 +395,15 @@ impl MetricRow {
     }
 }
 
+/// [`MetricRules::default`], for contexts without rules of their own.
+static DEFAULT_RULES: std::sync::LazyLock<MetricRules> =
+    std::sync::LazyLock::new(MetricRules::default);
+
 /// The walk over a timeline that [`MetricRow::from_timeline`] and
 /// [`MetricRow::advance`] share.
 struct Fold<'c> {
     ctx: &'c RowContext<'c>,
-    rules: MetricRules,
+    rules: &'c MetricRules,
     created: DateTime<Utc>,
     first_reply_at: Option<DateTime<Utc>>,
     agent_replies: u32,
@@ -423,7 +422,7 @@ impl<'c> Fold<'c> {
     fn new(ctx: &'c RowContext<'c>) -> Self {
         Fold {
             ctx,
-            rules: ctx.rules.cloned().unwrap_or_default(),
+            rules: ctx.rules.unwrap_or_else(|| &DEFAULT_RULES),
             created: ctx.as_of,
             first_reply_at: None,
             agent_replies: 0,
@@ -458,15 +457,10 @@ impl<'c> Fold<'c> {
         self.status = status;
     }
 
-    /// Adds (`sign` 1) or takes back (-1) the wait of `status` over `[from, to)`.
-    fn interval(
-        &mut self,
-        status: &StatusId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        sign: i64,
-    ) -> crate::Result<()> {
-        if self.is_done(status) || to <= from {
+    /// Adds (`sign` 1) or takes back (-1) the wait in the current status
+    /// over `[from, to)`.
+    fn interval(&mut self, from: DateTime<Utc>, to: DateTime<Utc>, sign: i64) -> crate::Result<()> {
+        if self.is_done(&self.status) || to <= from {
             return Ok(());
         }
         let e = Elapsed::between(self.ctx.calendar, from, to)?;
@@ -474,7 +468,7 @@ impl<'c> Fold<'c> {
             calendar_secs: sign * e.calendar_secs,
             business_secs: sign * e.business_secs,
         };
-        if self.rules.awaiting_requester.contains(status) {
+        if self.rules.awaiting_requester.contains(&self.status) {
             self.agent_wait.add(e);
         } else {
             self.requester_wait.add(e);
@@ -489,9 +483,8 @@ impl<'c> Fold<'c> {
                 self.first_reply_at.get_or_insert(e.at);
             }
             EventKind::StatusChanged { to, .. } => {
-                let from = self.status.clone();
-                self.interval(&from, self.since, e.at, 1)?;
-                match (self.is_done(&from), self.is_done(to)) {
+                self.interval(self.since, e.at, 1)?;
+                match (self.is_done(&self.status), self.is_done(to)) {
                     (false, true) => {
                         self.first_resolved_at.get_or_insert(e.at);
                         self.latest_resolved_at = Some(e.at);
@@ -518,8 +511,7 @@ impl<'c> Fold<'c> {
 
     fn finish(mut self, ticket: &Ticket, sla: [SlaCycles; 4]) -> crate::Result<MetricRow> {
         let ctx = self.ctx;
-        let status = self.status.clone();
-        self.interval(&status, self.since, ctx.as_of.max(self.since), 1)?;
+        self.interval(self.since, ctx.as_of.max(self.since), 1)?;
         let (cal, created) = (ctx.calendar, self.created);
         let since_creation = |t: Option<DateTime<Utc>>| -> crate::Result<Option<Elapsed>> {
             t.map(|t| Elapsed::between(cal, created, t)).transpose()

@@ -57,6 +57,8 @@ impl HelpDeskBuilder {
             routing,
             escalation,
             retry,
+            reports,
+            spikes,
         } = config;
         self.lifecycle = lifecycle.or(self.lifecycle);
         self.classifier = classifier.or(self.classifier);
@@ -64,6 +66,8 @@ impl HelpDeskBuilder {
         self.routing = routing.or(self.routing);
         self.escalation = escalation.or(self.escalation);
         self.retry = retry.or(self.retry);
+        self.metric_rules = reports.or(self.metric_rules);
+        self.spike_rule = spikes.or(self.spike_rule);
         self
     }
 

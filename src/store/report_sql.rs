@@ -25,6 +25,7 @@ use crate::survey::Score;
 
 /// Which database the SQL is for, where the two differ (percentiles).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(all(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) enum Dialect {
     Sqlite,
     Postgres,
@@ -210,6 +211,7 @@ pub(crate) struct ReportStatement {
     pub(crate) sql: String,
     pub(crate) args: Vec<Arg>,
     pub(crate) ints: usize,
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) floats: usize,
 }
 
