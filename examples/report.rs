@@ -74,7 +74,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Five weeks, a ticket every 40 minutes or so during the working day.
     let mut t = start;
-    let end = start + Duration::weeks(5) - Duration::hours(2);
+    // Friday of the fifth week, 14:00 in Paris: the outage begins.
+    let end = start + Duration::weeks(4) + Duration::days(4) + Duration::hours(6);
     let mut opened = 0;
     while t < end {
         t += Duration::minutes(20 + i64::try_from(draw.below(40))?);
@@ -122,10 +123,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             desk.transition(agent, ticket.id, "resolved", None).await?;
         }
     }
-    // The outage: 15 VPN tickets in the last hour.
+    // The outage: 15 VPN tickets in the next hour, still open.
     let now = end + Duration::hours(1);
     for i in 0..15 {
-        clock.set(end + Duration::minutes(4 * i));
+        clock.set(end + Duration::minutes(4 * i + 2));
         let who = CustomerId::new();
         desk.portal(who)
             .open(
@@ -148,9 +149,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let boss = Actor::supervisor(AgentId::new());
+    // Five weeks from Monday midnight in Paris (the clocks change on March 29).
     let weeks = ReportQuery::new(
-        start - Duration::hours(7),
-        start + Duration::weeks(5) - Duration::hours(7),
+        "2026-03-01T23:00:00Z".parse()?,
+        "2026-04-05T22:00:00Z".parse()?,
         BucketSize::Week,
     )
     .time_zone(chrono_tz::Europe::Paris);
