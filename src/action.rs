@@ -44,6 +44,8 @@ pub enum Action {
     ViewSla,
     /// Change the desk's configuration.
     Configure,
+    /// Run reports and see early warnings (supervisors, admins; agents for their groups).
+    RunReport,
 }
 
 impl fmt::Display for Action {
@@ -68,6 +70,7 @@ impl fmt::Display for Action {
             Action::UpdateRequester => "correct contact details",
             Action::ViewSla => "see SLA clocks",
             Action::Configure => "configure the desk",
+            Action::RunReport => "run reports",
         })
     }
 }

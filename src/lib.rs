@@ -136,6 +136,7 @@ pub use notify::{
     Delivery, Notification, NotificationKind, Notifier, Recipient, RecordingNotifier,
 };
 pub use priority::{Impact, Priority, PriorityOrigin, Urgency};
+pub use service::Backfill;
 pub use service::Suggestions;
 pub use service::{
     DispatchReport, HelpDesk, HelpDeskBuilder, Idempotent, Portal, PortalQuery, RetryPolicy,
@@ -154,6 +155,7 @@ pub use ticket::{
 pub mod prelude {
     pub use crate::clock::Clock;
     pub use crate::notify::Notifier;
+    pub use crate::store::ReportStore;
     pub use crate::store::{DueIndex, Outbox, Store, TicketStore};
 }
 

@@ -76,6 +76,12 @@ pub struct DeskConfig {
     pub retry: Option<RetryPolicy>,
     /// The knowledge base: default locale, suggestion count, categories.
     pub knowledge: Option<crate::kb::KnowledgeConfig>,
+    /// `[reports]`: which statuses count as waiting on the requester in
+    /// metric rows (see [`MetricRules`](crate::report::MetricRules)).
+    pub reports: Option<crate::report::MetricRules>,
+    /// `[spikes]`: what [`HelpDesk::spikes`](crate::HelpDesk::spikes)
+    /// counts as a spike (see [`SpikeRule`](crate::report::SpikeRule)).
+    pub spikes: Option<crate::report::SpikeRule>,
 }
 
 /// The file as written.
@@ -98,6 +104,9 @@ struct DeskFile {
     retry: Option<RetryFile>,
     #[serde(default)]
     knowledge: Option<crate::kb::KnowledgeConfig>,
+    reports: Option<crate::report::MetricRules>,
+    #[serde(default)]
+    spikes: Option<crate::report::SpikeRule>,
 }
 
 /// `[retry]`: durations written like `"10s"`, `"1h"`.
@@ -208,7 +217,25 @@ impl DeskConfig {
         if let Some(k) = &f.knowledge {
             k.validate().map_err(|e| at("knowledge", e))?;
         }
+        if let Some(rules) = &f.reports {
+            let lc = lifecycle.clone().unwrap_or_default();
+            for (i, s) in rules.awaiting_requester.iter().enumerate() {
+                if lc.category(s).is_none() {
+                    return Err(ConfigError::new(
+                        format!("reports.awaiting_requester[{i}]"),
+                        Some(s.to_string()),
+                        "no status of this name in the lifecycle",
+                    )
+                    .into());
+                }
+            }
+        }
+        if let Some(rule) = &f.spikes {
+            rule.validate().map_err(|e| e.prefixed("spikes"))?;
+        }
         Ok(DeskConfig {
+            reports: f.reports,
+            spikes: f.spikes,
             lifecycle,
             classifier: f.classifier,
             sla,

@@ -150,6 +150,58 @@ impl Tally {
     fn figures(self) -> Figures {
         let [frc, frb] = self.first_reply;
         let [fuc, fub] = self.full_resolution;
+        Counts {
+            created: self.created,
+            resolved: self.resolved,
+            backlog: self.backlog,
+            first_reply: [Stats::of(frc), Stats::of(frb)],
+            full_resolution: [Stats::of(fuc), Stats::of(fub)],
+            one_touch: self.one_touch,
+            reopened: self.reopened,
+            sla_met: self.sla_met,
+            sla_breached: self.sla_breached,
+            good: self.good,
+            bad: self.bad,
+            stars: self.stars,
+            ces: self.ces,
+            nps: self.nps,
+            surveys_sent: self.surveys_sent,
+            surveys_answered: self.surveys_answered,
+        }
+        .figures()
+    }
+}
+
+/// What one cell's figures are made of, as the fold and the SQL back ends
+/// both produce it: counts, and the duration statistics (calendar,
+/// business). [`Counts::figures`] is the one place they become figures.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Counts {
+    pub(crate) created: u64,
+    pub(crate) resolved: u64,
+    pub(crate) backlog: u64,
+    pub(crate) first_reply: [Stats; 2],
+    pub(crate) full_resolution: [Stats; 2],
+    pub(crate) one_touch: u64,
+    pub(crate) reopened: u64,
+    pub(crate) sla_met: [u64; 4],
+    pub(crate) sla_breached: [u64; 4],
+    pub(crate) good: u64,
+    pub(crate) bad: u64,
+    /// (count, sum)
+    pub(crate) stars: (u64, u64),
+    /// (count, sum)
+    pub(crate) ces: (u64, u64),
+    /// promoters, passives, detractors
+    pub(crate) nps: [u64; 3],
+    pub(crate) surveys_sent: u64,
+    pub(crate) surveys_answered: u64,
+}
+
+impl Counts {
+    pub(crate) fn figures(self) -> Figures {
+        let [frc, frb] = self.first_reply;
+        let [fuc, fub] = self.full_resolution;
         let mut sla = SlaFigures::default();
         for (i, m) in Metric::ALL.into_iter().enumerate() {
             let (met, breached) = (self.sla_met[i], self.sla_breached[i]);
@@ -159,8 +211,8 @@ impl Tally {
             created: self.created,
             resolved: self.resolved,
             backlog: self.backlog,
-            first_reply: TimeStats::new(Stats::of(frc), Stats::of(frb)),
-            full_resolution: TimeStats::new(Stats::of(fuc), Stats::of(fub)),
+            first_reply: TimeStats::new(frc, frb),
+            full_resolution: TimeStats::new(fuc, fub),
             one_touch: Ratio::new(self.one_touch, self.resolved),
             reopened: Ratio::new(self.reopened, self.resolved),
             sla,

@@ -83,6 +83,7 @@ mod spikes;
 
 pub use bucket::Bucket;
 pub use chart::{Chart, ChartKind};
+pub(crate) use compute::Counts;
 pub use compute::{GroupKey, Report, ReportRow, compute};
 pub use figures::{
     Figure, Figures, Mean, Nps, Ratio, SlaFigures, Stat, Stats, TimeStats, Unit, percentile_cont,

@@ -220,6 +220,9 @@ pub struct MetricRow {
     pub status: StatusId,
     /// Whether that status is of category Done (resolved or closed).
     pub resolved: bool,
+    /// Since when the ticket is in `status` (what [`MetricRow::advance`]
+    /// continues the open wait from).
+    pub status_since: DateTime<Utc>,
 
     /// When it was opened.
     pub created_at: DateTime<Utc>,
@@ -286,119 +289,92 @@ impl MetricRow {
     /// instants the calendar cannot place.
     pub fn from_timeline(events: &[TicketEvent], ctx: &RowContext<'_>) -> crate::Result<Self> {
         let ticket = Ticket::replay(events)?;
-        let default_rules = MetricRules::default();
-        let rules = ctx.rules.unwrap_or(&default_rules);
-        let cal = ctx.calendar;
         let created = ticket.created_at;
-        let is_done = |s: &StatusId| ctx.lifecycle.category(s) == Some(StatusCategory::Done);
-
-        let mut first_reply_at = None;
-        let mut agent_replies = 0;
-        let mut first_resolved_at = None;
-        let mut latest_resolved_at = None;
-        let mut reopens = 0;
-        let mut unresolved = Vec::new();
-        let mut requester_wait = Elapsed::default();
-        let mut agent_wait = Elapsed::default();
-
         // The status in force and since when, starting with the created one.
-        let mut status = match events.first().map(|e| &e.kind) {
+        let status = match events.first().map(|e| &e.kind) {
             Some(EventKind::Created(c)) => c.status.clone(),
             _ => ticket.status.clone(),
         };
-        let mut since = created;
-        if is_done(&status) {
-            first_resolved_at = Some(created);
-            latest_resolved_at = Some(created);
-        } else {
-            unresolved.push(Span {
-                from: created,
-                until: None,
-            });
-        }
-        let mut close_interval = |status: &StatusId, from, to| -> crate::Result<()> {
-            if is_done(status) || to <= from {
-                return Ok(());
-            }
-            let e = Elapsed::between(cal, from, to)?;
-            if rules.awaiting_requester.contains(status) {
-                agent_wait.add(e);
-            } else {
-                requester_wait.add(e);
-            }
-            Ok(())
-        };
-
+        let mut fold = Fold::new(ctx);
+        fold.begin(status, created);
         for e in events.iter().skip(1) {
+            fold.step(e)?;
+        }
+        let sla = sla_cycles(events, ctx.sla);
+        fold.finish(&ticket, sla)
+    }
+
+    /// The row after `events`, which continue the timeline this row was
+    /// derived from, with `ticket` the snapshot after them: what
+    /// [`from_timeline`](Self::from_timeline) gives for the whole timeline,
+    /// without replaying it. The desk writes a row with every commit, so
+    /// this keeps that cost in proportion to the command, not the history.
+    ///
+    /// It assumes what the desk guarantees: the SLA outcomes the status
+    /// knows are recorded as `SlaMet` / `SlaBreached` events in the same
+    /// commit (so counting the new events is counting the outcomes), and
+    /// `ctx.calendar` is the calendar the row was measured in so far (the
+    /// desk replays the timeline when the SLA policy changes).
+    ///
+    /// ```
+    /// use helpdesk::report::{MetricRow, RowContext};
+    /// use helpdesk::ticket::Lifecycle;
+    /// use helpdesk::{BusinessCalendar, Ticket};
+    /// # let events = helpdesk::doc_support::doc_resolved_timeline("2026-03-06T14:00:00Z".parse()?, "2026-03-06T16:00:00Z".parse()?);
+    /// let (lifecycle, calendar) = (Lifecycle::default(), BusinessCalendar::always_open());
+    /// let ctx = |at: &str| -> Result<_, chrono::ParseError> { Ok(RowContext::new(&lifecycle, &calendar, at.parse()?)) };
+    /// let (head, tail) = events.split_at(1);
+    /// let first = MetricRow::from_timeline(head, &ctx("2026-03-06T15:00:00Z")?)?;
+    /// let next = first.advance(&Ticket::replay(&events)?, tail, &ctx("2026-03-06T16:00:00Z")?)?;
+    /// assert_eq!(next, MetricRow::from_timeline(&events, &ctx("2026-03-06T16:00:00Z")?)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Instants the calendar cannot place, and events of another ticket.
+    pub fn advance(
+        &self,
+        ticket: &Ticket,
+        events: &[TicketEvent],
+        ctx: &RowContext<'_>,
+    ) -> crate::Result<MetricRow> {
+        if ticket.id != self.ticket_id || events.iter().any(|e| e.ticket_id != self.ticket_id) {
+            return Err(crate::Error::validation(
+                "events",
+                format!("events of another ticket than {}", self.ticket_id),
+            ));
+        }
+        let mut fold = Fold::new(ctx);
+        fold.first_reply_at = self.first_reply_at;
+        fold.agent_replies = self.agent_replies;
+        fold.first_resolved_at = self.first_resolved_at;
+        fold.latest_resolved_at = self.latest_resolved_at;
+        fold.reopens = self.reopens;
+        fold.unresolved.clone_from(&self.unresolved);
+        fold.requester_wait = self.requester_wait;
+        fold.agent_wait = self.agent_wait;
+        fold.created = self.created_at;
+        fold.status = self.status.clone();
+        fold.since = self.status_since;
+        // The open wait was counted up to the row's instant; it is counted
+        // again up to the new one (the same computation, so it cancels
+        // exactly, truncation and all).
+        fold.interval(self.status_since, self.as_of.max(self.status_since), -1)?;
+        let mut sla = self.sla;
+        for e in events {
+            fold.step(e)?;
             match &e.kind {
-                EventKind::Reply { .. } if matches!(e.actor, EventActor::Agent(_)) => {
-                    agent_replies += 1;
-                    first_reply_at.get_or_insert(e.at);
+                EventKind::SlaMet { metric, cycle, .. } if *cycle > 0 => {
+                    sla[slot(*metric)].met += 1
                 }
-                EventKind::StatusChanged { to, .. } => {
-                    close_interval(&status, since, e.at)?;
-                    match (is_done(&status), is_done(to)) {
-                        (false, true) => {
-                            first_resolved_at.get_or_insert(e.at);
-                            latest_resolved_at = Some(e.at);
-                            if let Some(open) = unresolved.last_mut() {
-                                open.until = Some(e.at);
-                            }
-                        }
-                        (true, false) => {
-                            reopens += 1;
-                            unresolved.push(Span {
-                                from: e.at,
-                                until: None,
-                            });
-                        }
-                        _ => {}
-                    }
-                    status = to.clone();
-                    since = e.at;
+                EventKind::SlaBreached { metric, cycle, .. } if *cycle > 0 => {
+                    sla[slot(*metric)].breached += 1;
                 }
                 _ => {}
             }
         }
-        close_interval(&status, since, ctx.as_of.max(since))?;
-
-        let since_creation = |t: Option<DateTime<Utc>>| -> crate::Result<Option<Elapsed>> {
-            t.map(|t| Elapsed::between(cal, created, t)).transpose()
-        };
-        let surveys = ctx.surveys;
-        let invitation = surveys.and_then(SurveyHistory::last_invitation);
-        let rating = surveys.and_then(SurveyHistory::latest_rating);
-        Ok(MetricRow {
-            ticket_id: ticket.id,
-            reference: ticket.reference,
-            as_of: ctx.as_of,
-            resolved: is_done(&ticket.status),
-            channel: ticket.channel.clone(),
-            category: ticket.category.clone(),
-            group: ticket.group.clone(),
-            assignee: ticket.assignee,
-            priority: ticket.priority,
-            organization: ticket.requester.organization.clone(),
-            status: ticket.status.clone(),
-            created_at: created,
-            first_reply_at,
-            first_reply: since_creation(first_reply_at)?,
-            first_resolved_at,
-            first_resolution: since_creation(first_resolved_at)?,
-            latest_resolved_at,
-            full_resolution: since_creation(latest_resolved_at)?,
-            unresolved,
-            reopens,
-            agent_replies,
-            requester_wait,
-            agent_wait,
-            sla: sla_cycles(events, ctx.sla),
-            survey_cycle: invitation.map(|(_, i)| i.cycle),
-            survey_sent_at: invitation.map(|(at, _)| at),
-            rating: rating.map(|(_, r)| r.rating.score),
-            rating_cycle: rating.map(|(_, r)| r.cycle),
-            rated_at: rating.map(|(at, _)| at),
-        })
+        fold.finish(ticket, sla)
     }
 
     /// The SLA cycles of one metric.
@@ -416,6 +392,165 @@ impl MetricRow {
     /// (zero- or one-touch).
     pub fn one_touch(&self) -> bool {
         self.agent_replies < 2
+    }
+}
+
+/// [`MetricRules::default`], for contexts without rules of their own.
+static DEFAULT_RULES: std::sync::LazyLock<MetricRules> =
+    std::sync::LazyLock::new(MetricRules::default);
+
+/// The walk over a timeline that [`MetricRow::from_timeline`] and
+/// [`MetricRow::advance`] share.
+struct Fold<'c> {
+    ctx: &'c RowContext<'c>,
+    rules: &'c MetricRules,
+    created: DateTime<Utc>,
+    first_reply_at: Option<DateTime<Utc>>,
+    agent_replies: u32,
+    first_resolved_at: Option<DateTime<Utc>>,
+    latest_resolved_at: Option<DateTime<Utc>>,
+    reopens: u32,
+    unresolved: Vec<Span>,
+    requester_wait: Elapsed,
+    agent_wait: Elapsed,
+    /// The status in force and since when.
+    status: StatusId,
+    since: DateTime<Utc>,
+}
+
+impl<'c> Fold<'c> {
+    fn new(ctx: &'c RowContext<'c>) -> Self {
+        Fold {
+            ctx,
+            rules: ctx.rules.unwrap_or_else(|| &DEFAULT_RULES),
+            created: ctx.as_of,
+            first_reply_at: None,
+            agent_replies: 0,
+            first_resolved_at: None,
+            latest_resolved_at: None,
+            reopens: 0,
+            unresolved: Vec::new(),
+            requester_wait: Elapsed::default(),
+            agent_wait: Elapsed::default(),
+            status: StatusId::new("new"),
+            since: ctx.as_of,
+        }
+    }
+
+    fn is_done(&self, s: &StatusId) -> bool {
+        self.ctx.lifecycle.category(s) == Some(StatusCategory::Done)
+    }
+
+    /// Starts at the creation, in the created status.
+    fn begin(&mut self, status: StatusId, created: DateTime<Utc>) {
+        self.created = created;
+        self.since = created;
+        if self.is_done(&status) {
+            self.first_resolved_at = Some(created);
+            self.latest_resolved_at = Some(created);
+        } else {
+            self.unresolved.push(Span {
+                from: created,
+                until: None,
+            });
+        }
+        self.status = status;
+    }
+
+    /// Adds (`sign` 1) or takes back (-1) the wait in the current status
+    /// over `[from, to)`.
+    fn interval(&mut self, from: DateTime<Utc>, to: DateTime<Utc>, sign: i64) -> crate::Result<()> {
+        if self.is_done(&self.status) || to <= from {
+            return Ok(());
+        }
+        let e = Elapsed::between(self.ctx.calendar, from, to)?;
+        let e = Elapsed {
+            calendar_secs: sign * e.calendar_secs,
+            business_secs: sign * e.business_secs,
+        };
+        if self.rules.awaiting_requester.contains(&self.status) {
+            self.agent_wait.add(e);
+        } else {
+            self.requester_wait.add(e);
+        }
+        Ok(())
+    }
+
+    fn step(&mut self, e: &TicketEvent) -> crate::Result<()> {
+        match &e.kind {
+            EventKind::Reply { .. } if matches!(e.actor, EventActor::Agent(_)) => {
+                self.agent_replies += 1;
+                self.first_reply_at.get_or_insert(e.at);
+            }
+            EventKind::StatusChanged { to, .. } => {
+                self.interval(self.since, e.at, 1)?;
+                match (self.is_done(&self.status), self.is_done(to)) {
+                    (false, true) => {
+                        self.first_resolved_at.get_or_insert(e.at);
+                        self.latest_resolved_at = Some(e.at);
+                        if let Some(open) = self.unresolved.last_mut() {
+                            open.until = Some(e.at);
+                        }
+                    }
+                    (true, false) => {
+                        self.reopens += 1;
+                        self.unresolved.push(Span {
+                            from: e.at,
+                            until: None,
+                        });
+                    }
+                    _ => {}
+                }
+                self.status = to.clone();
+                self.since = e.at;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, ticket: &Ticket, sla: [SlaCycles; 4]) -> crate::Result<MetricRow> {
+        let ctx = self.ctx;
+        self.interval(self.since, ctx.as_of.max(self.since), 1)?;
+        let (cal, created) = (ctx.calendar, self.created);
+        let since_creation = |t: Option<DateTime<Utc>>| -> crate::Result<Option<Elapsed>> {
+            t.map(|t| Elapsed::between(cal, created, t)).transpose()
+        };
+        let surveys = ctx.surveys;
+        let invitation = surveys.and_then(SurveyHistory::last_invitation);
+        let rating = surveys.and_then(SurveyHistory::latest_rating);
+        Ok(MetricRow {
+            ticket_id: ticket.id,
+            reference: ticket.reference,
+            as_of: ctx.as_of,
+            resolved: self.is_done(&ticket.status),
+            status_since: self.since,
+            channel: ticket.channel.clone(),
+            category: ticket.category.clone(),
+            group: ticket.group.clone(),
+            assignee: ticket.assignee,
+            priority: ticket.priority,
+            organization: ticket.requester.organization.clone(),
+            status: ticket.status.clone(),
+            created_at: created,
+            first_reply_at: self.first_reply_at,
+            first_reply: since_creation(self.first_reply_at)?,
+            first_resolved_at: self.first_resolved_at,
+            first_resolution: since_creation(self.first_resolved_at)?,
+            latest_resolved_at: self.latest_resolved_at,
+            full_resolution: since_creation(self.latest_resolved_at)?,
+            unresolved: self.unresolved,
+            reopens: self.reopens,
+            agent_replies: self.agent_replies,
+            requester_wait: self.requester_wait,
+            agent_wait: self.agent_wait,
+            sla,
+            survey_cycle: invitation.map(|(_, i)| i.cycle),
+            survey_sent_at: invitation.map(|(at, _)| at),
+            rating: rating.map(|(_, r)| r.rating.score),
+            rating_cycle: rating.map(|(_, r)| r.cycle),
+            rated_at: rating.map(|(at, _)| at),
+        })
     }
 }
 
@@ -676,6 +811,40 @@ mod tests {
             (Some(Score::Good), Some(at("2026-03-10T12:00:00Z")))
         );
         assert!(r.survey_answered());
+    }
+
+    #[test]
+    fn advancing_a_row_equals_replaying_the_whole_timeline() {
+        let mut t = Timeline::new(at("2026-03-06T16:00:00Z"));
+        t.note("2026-03-06T16:10:00Z")
+            .message("2026-03-06T16:20:00Z")
+            .reply("2026-03-09T10:00:00Z")
+            .status("pending", "2026-03-09T10:30:00Z")
+            .status("resolved", "2026-03-09T11:00:00Z")
+            .status("open", "2026-03-10T09:00:00Z")
+            .sla_met(Metric::FirstResponse, 1, "2026-03-10T09:00:00Z")
+            .reply("2026-03-10T09:30:00Z")
+            .sla_breached(Metric::Resolution, 2, "2026-03-10T09:40:00Z")
+            .status("resolved", "2026-03-10T10:00:00Z")
+            .status("closed", "2026-03-14T10:00:00Z");
+        let lc = Lifecycle::default();
+        let cal = office_calendar();
+        let end = at("2026-03-16T12:00:00Z");
+        let full = MetricRow::from_timeline(&t.events, &RowContext::new(&lc, &cal, end)).unwrap();
+        let ticket = Ticket::replay(&t.events).unwrap();
+        for k in 1..t.events.len() {
+            // Written at the last event of the prefix, and a little later.
+            for late in [0, 1234] {
+                let as_of = t.events[k - 1].at + chrono::Duration::seconds(late);
+                let head =
+                    MetricRow::from_timeline(&t.events[..k], &RowContext::new(&lc, &cal, as_of))
+                        .unwrap();
+                let next = head
+                    .advance(&ticket, &t.events[k..], &RowContext::new(&lc, &cal, end))
+                    .unwrap();
+                assert_eq!(next, full, "split after {k} events, {late} s late");
+            }
+        }
     }
 
     #[test]

@@ -44,6 +44,9 @@ pub struct HelpDeskBuilder {
     sla: Option<SlaConfig>,
     knowledge: Option<Arc<dyn KnowledgeStore>>,
     knowledge_config: Option<KnowledgeConfig>,
+    reports: Option<Arc<dyn crate::store::ReportStore>>,
+    metric_rules: Option<crate::report::MetricRules>,
+    spike_rule: Option<crate::report::SpikeRule>,
 }
 
 impl HelpDeskBuilder {
@@ -58,6 +61,8 @@ impl HelpDeskBuilder {
             escalation,
             retry,
             knowledge,
+            reports,
+            spikes,
         } = config;
         self.lifecycle = lifecycle.or(self.lifecycle);
         self.classifier = classifier.or(self.classifier);
@@ -66,6 +71,8 @@ impl HelpDeskBuilder {
         self.escalation = escalation.or(self.escalation);
         self.retry = retry.or(self.retry);
         self.knowledge_config = knowledge.or(self.knowledge_config);
+        self.metric_rules = reports.or(self.metric_rules);
+        self.spike_rule = spikes.or(self.spike_rule);
         self
     }
 
@@ -150,6 +157,40 @@ impl HelpDeskBuilder {
         self.knowledge_config = Some(config);
         self
     }
+    /// Where reports read the metric rows that the store's commits write
+    /// (see [`ReportStore`](crate::store::ReportStore)): the same back end
+    /// as [`store`](Self::store). With it, every commit also writes the
+    /// ticket's metric row, and [`HelpDesk::report`] and
+    /// [`HelpDesk::spikes`] work. Without it (and with a store of your own)
+    /// the desk keeps no rows; [`HelpDesk::backfill_metrics`] writes the
+    /// missing ones later. The default in-memory store is both.
+    pub fn reports(mut self, reports: Arc<dyn crate::store::ReportStore>) -> Self {
+        self.reports = Some(reports);
+        self
+    }
+    /// One back end for every port: the [`store`](Self::store), the
+    /// [`reports`](Self::reports) and the [`knowledge`](Self::knowledge)
+    /// base, e.g. a `SqliteStore` (every back end of this crate is all of them).
+    pub fn backend<S>(self, backend: Arc<S>) -> Self
+    where
+        S: Store + crate::store::ReportStore + KnowledgeStore + 'static,
+    {
+        self.store(backend.clone())
+            .reports(backend.clone())
+            .knowledge(backend)
+    }
+    /// Which statuses count as waiting on the requester in metric rows
+    /// (default: Pending).
+    pub fn metric_rules(mut self, rules: crate::report::MetricRules) -> Self {
+        self.metric_rules = Some(rules);
+        self
+    }
+    /// What [`HelpDesk::spikes`] counts as a spike (default:
+    /// [`SpikeRule::default`](crate::report::SpikeRule)).
+    pub fn spike_rule(mut self, rule: crate::report::SpikeRule) -> Self {
+        self.spike_rule = Some(rule);
+        self
+    }
 
     /// Validates the configuration and builds the desk.
     pub fn build(self) -> Result<HelpDesk> {
@@ -180,13 +221,21 @@ impl HelpDeskBuilder {
         }
         let knowledge_config = self.knowledge_config.unwrap_or_default();
         knowledge_config.validate()?;
-        // The default store serves the knowledge base too.
-        let (store, knowledge): (Arc<dyn Store>, _) = match (self.store, self.knowledge) {
-            (Some(s), k) => (s, k),
-            (None, Some(k)) => (Arc::new(InMemoryStore::new()), Some(k)),
-            (None, None) => {
-                let both = Arc::new(InMemoryStore::new());
-                (both.clone(), Some(both as Arc<dyn KnowledgeStore>))
+        let spike_rule = self.spike_rule.unwrap_or_default();
+        spike_rule.validate()?;
+        // The default in-memory store serves every port; a store of the
+        // application's serves only the ports it is given for.
+        let (store, knowledge, reports): (Arc<dyn Store>, _, _) = match self.store {
+            Some(store) => (store, self.knowledge, self.reports),
+            None => {
+                let memory = Arc::new(InMemoryStore::new());
+                let knowledge = self
+                    .knowledge
+                    .unwrap_or_else(|| memory.clone() as Arc<dyn KnowledgeStore>);
+                let reports = self
+                    .reports
+                    .unwrap_or_else(|| memory.clone() as Arc<dyn crate::store::ReportStore>);
+                (memory, Some(knowledge), Some(reports))
             }
         };
         Ok(HelpDesk {
@@ -204,6 +253,10 @@ impl HelpDeskBuilder {
                 sla: self.sla,
                 knowledge,
                 kb: knowledge_config,
+                reports,
+                metric_rules: self.metric_rules.unwrap_or_default(),
+                spike_rule,
+                open_calendar: crate::BusinessCalendar::always_open(),
             }),
         })
     }

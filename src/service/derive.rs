@@ -197,7 +197,10 @@ impl HelpDesk {
 
     /// The stored timeline the draft is based on: read from the store once
     /// per command and kept on the draft.
-    async fn stored_timeline(&self, d: &mut Draft) -> Result<Option<Arc<Vec<TicketEvent>>>> {
+    pub(super) async fn stored_timeline(
+        &self,
+        d: &mut Draft,
+    ) -> Result<Option<Arc<Vec<TicketEvent>>>> {
         let Some(version) = d.base_version else {
             return Ok(None);
         };

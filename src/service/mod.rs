@@ -18,6 +18,7 @@ mod due;
 mod knowledge;
 mod outbox;
 mod portal;
+mod reports;
 mod routing;
 mod sla;
 
@@ -45,6 +46,7 @@ pub use due::RunReport;
 pub use knowledge::Suggestions;
 pub use outbox::{DispatchReport, RetryPolicy};
 pub use portal::{Portal, PortalQuery};
+pub use reports::Backfill;
 
 /// How many times a command is re-run after losing a race to another writer.
 const CONFLICT_RETRIES: usize = 32;
@@ -102,6 +104,13 @@ struct Inner {
     knowledge: Option<Arc<dyn crate::store::KnowledgeStore>>,
     /// The knowledge base's settings.
     kb: crate::kb::KnowledgeConfig,
+    /// Where metric rows are read (the store's commits write them); `None`:
+    /// the desk keeps no rows.
+    reports: Option<Arc<dyn crate::store::ReportStore>>,
+    metric_rules: crate::report::MetricRules,
+    spike_rule: crate::report::SpikeRule,
+    /// The calendar business time is counted in without SLA policies.
+    open_calendar: crate::BusinessCalendar,
 }
 
 impl HelpDesk {
@@ -174,7 +183,12 @@ impl HelpDesk {
             // A command happens at one instant: its drafts all carry it.
             at.get_or_insert(d.at);
             tickets.push(d.ticket.clone());
-            writes.push(d.into_write(derived.schedule));
+            let row = self.metric_row_of(&mut d).await?;
+            let write = d.into_write(derived.schedule);
+            writes.push(match row {
+                Some(row) => write.metrics(row),
+                None => write,
+            });
         }
         let Some(now) = at else { return Ok(tickets) };
         let inline = self.inner.notifier.is_some() && !outbox.is_empty();

@@ -7,6 +7,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+mod reports;
+
 use super::{
     CommandRecord, Commit, Cursor, DueIndex, Outbox, OutboxEntry, OutboxStats, Page, Position,
     Schedule, Sort, TicketFilter, TicketQuery, TicketStore, Visibility, check_commit,
@@ -68,6 +70,8 @@ struct Inner {
     queue: BTreeSet<(DateTime<Utc>, NotificationId)>,
     delivered: u64,
     commands: HashMap<String, CommandRecord, Fast>,
+    /// Metric rows by ticket, for reports (`ReportStore`, in `reports`).
+    metrics: HashMap<TicketId, crate::report::MetricRow, Fast>,
 }
 
 #[derive(Debug)]
@@ -262,6 +266,9 @@ impl TicketStore for InMemoryStore {
         for w in commit.tickets {
             let id = w.ticket.id;
             let assignee = w.ticket.assignee;
+            if let Some(row) = w.metrics {
+                inner.metrics.insert(id, row);
+            }
             if let Some(row) = inner.tickets.get_mut(&id) {
                 let before = row.ticket.assignee;
                 row.ticket = w.ticket;

@@ -33,6 +33,9 @@ mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod report_sql;
+mod reports;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql_common;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -59,6 +62,7 @@ pub use memory::InMemoryStore;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::PostgresStore;
+pub use reports::{MAX_BACKFILL_BATCH, ReportStore};
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::SqliteStore;
@@ -111,6 +115,10 @@ pub struct TicketWrite {
     /// has nothing due), so writing a ticket never silently drops it from
     /// the deadline index.
     pub schedule: Option<Schedule>,
+    /// The ticket's metric row after this write, for reports
+    /// ([`ReportStore`]). `Some` replaces the stored row in the same
+    /// transaction; `None` keeps what is stored.
+    pub metrics: Option<crate::report::MetricRow>,
 }
 
 impl TicketWrite {
@@ -122,12 +130,20 @@ impl TicketWrite {
             events,
             expected_version,
             schedule: None,
+            metrics: None,
         }
     }
 
     /// Replaces the stored schedule with `schedule`.
     pub fn schedule(mut self, schedule: Schedule) -> Self {
         self.schedule = Some(schedule);
+        self
+    }
+
+    /// Replaces the stored metric row with `row` (which must be this
+    /// ticket's).
+    pub fn metrics(mut self, row: crate::report::MetricRow) -> Self {
+        self.metrics = Some(row);
         self
     }
 }
@@ -813,6 +829,17 @@ pub(crate) fn check_commit(commit: &Commit) -> Result<()> {
                     ),
                 ));
             }
+        }
+        if let Some(row) = &w.metrics
+            && row.ticket_id != w.ticket.id
+        {
+            return Err(Error::validation(
+                "commit.tickets.metrics",
+                format!(
+                    "the metric row of ticket {} is written with ticket {}",
+                    row.ticket_id, w.ticket.id
+                ),
+            ));
         }
         if seq != w.ticket.version || w.events.is_empty() {
             return Err(Error::validation(

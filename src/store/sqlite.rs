@@ -1,4 +1,5 @@
 mod kb;
+mod reports;
 
 use std::fmt;
 use std::path::Path;
@@ -401,6 +402,9 @@ impl TicketStore for SqliteStore {
         // An early return drops `tx`, which rolls everything back.
         for w in &commit.tickets {
             write_ticket(&mut tx, w).await?;
+            if let Some(row) = &w.metrics {
+                reports::write_row(&mut tx, row, true).await?;
+            }
         }
         for n in &commit.outbox {
             enqueue(&mut tx, n, commit.outbox_not_before).await?;

@@ -8,8 +8,9 @@
 //! | [`TicketStore`] | [`tickets`] | [`ticket_store_conformance_tests!`](crate::ticket_store_conformance_tests) |
 //! | [`DueIndex`](super::DueIndex) | [`due`] | [`due_index_conformance_tests!`](crate::due_index_conformance_tests) |
 //! | [`Outbox`](super::Outbox) | [`outbox`] | [`outbox_conformance_tests!`](crate::outbox_conformance_tests) |
-//! | all three ([`Store`](super::Store)) | | [`store_conformance_tests!`](crate::store_conformance_tests) |
 //! | [`KnowledgeStore`](super::KnowledgeStore) (apart from `Store`) | [`knowledge`] | [`knowledge_store_conformance_tests!`](crate::knowledge_store_conformance_tests) |
+//! | [`ReportStore`](super::ReportStore) | [`reports`] | [`report_store_conformance_tests!`](crate::report_store_conformance_tests) |
+//! | all of them ([`Store`](super::Store) and [`ReportStore`](super::ReportStore)) | | [`store_conformance_tests!`](crate::store_conformance_tests) |
 //!
 //! Each case is a `pub async fn` that takes a fresh, empty store and panics
 //! when the store breaks the contract. A macro instantiates its suite's
@@ -45,6 +46,7 @@
 pub mod due;
 pub mod knowledge;
 pub mod outbox;
+pub mod reports;
 pub mod tickets;
 
 use std::collections::{BTreeMap, BTreeSet};
