@@ -14,16 +14,16 @@
 //! countdown stop while it waits on the customer, see what the worker
 //! escalates, and read every notification in the outbox view.
 
-mod api;
-mod app;
-mod countdown;
-mod html;
-mod outbox;
-mod pages;
-mod persona;
-mod problem;
-mod seed;
-mod views;
+pub(crate) mod api;
+pub(crate) mod app;
+pub(crate) mod countdown;
+pub(crate) mod html;
+pub(crate) mod outbox;
+pub(crate) mod pages;
+pub(crate) mod persona;
+pub(crate) mod problem;
+pub(crate) mod seed;
+pub(crate) mod views;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
