@@ -727,6 +727,10 @@ async fn act(
         other => Err(Error::not_found("action", other)),
     };
     let t = done.map_err(with(p))?;
+    // Escalated or moved out of the agent's groups: back to their queue.
+    if desk.get(&actor, t.id).await.is_err() {
+        return Ok(back("/queue".into()));
+    }
     Ok(back(format!("/tickets/{}", t.reference.0)))
 }
 

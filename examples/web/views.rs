@@ -267,7 +267,13 @@ pub(crate) async fn ticket_view(
     actor: &Actor,
     ticket: Ticket,
 ) -> Result<TicketView> {
-    let (sla_policy, countdown) = sla_of(desk, actor, ticket.id).await?;
+    // A command can take the ticket out of the actor's sight (an agent
+    // escalating it to another tier): the result is still theirs to see,
+    // without the SLA figures they may no longer read.
+    let (sla_policy, countdown) = match sla_of(desk, actor, ticket.id).await {
+        Err(e) if e.kind() == helpdesk::ErrorKind::NotFound => (None, None),
+        other => other?,
+    };
     let lc = desk.lifecycle();
     Ok(TicketView {
         status_label: lc
