@@ -688,6 +688,7 @@ async fn the_seeded_demo_has_every_channel_and_weeks_of_history() {
 }
 
 #[tokio::test]
+#[allow(clippy::many_single_char_names)] // d, r, q, t, p, s, o, e: one per page fetched
 async fn pages_render_for_each_persona_and_errors_are_pages() {
     let d = demo_at(tuesday_morning()).await;
     let n = d.ada_opens("Monitor flickers").await;

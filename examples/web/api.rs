@@ -103,22 +103,22 @@ fn bad_query(r: &QueryRejection) -> ApiError {
     }
 }
 
-async fn me(p: Persona) -> Json<serde_json::Value> {
+async fn me(who: Persona) -> Json<serde_json::Value> {
     Json(json!({
-        "persona": p.slug(),
-        "title": p.title(),
-        "staff": p.is_staff(),
+        "persona": who.slug(),
+        "title": who.title(),
+        "staff": who.is_staff(),
         "demo": "personas are a demo stand-in for your app's authentication",
     }))
 }
 
 async fn list(
-    State(s): State<AppState>,
-    p: Persona,
+    State(app): State<AppState>,
+    who: Persona,
     Params(params): Params<QueueParams>,
 ) -> ApiResult<Json<views::Queue>> {
-    let actor = p.actor();
-    Ok(Json(views::queue(&s.desk, &actor, &params).await?))
+    let actor = who.actor();
+    Ok(Json(views::queue(&app.desk, &actor, &params).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,11 +173,11 @@ fn created(location: String, body: impl serde::Serialize) -> Response {
 }
 
 async fn open(
-    State(s): State<AppState>,
-    p: Persona,
+    State(app): State<AppState>,
+    who: Persona,
     Body(b): Body<OpenBody>,
 ) -> ApiResult<Response> {
-    let actor = p.actor();
+    let actor = who.actor();
     let mut new = NewTicket::new(
         b.requester.into_requester(),
         views::channel(&b.channel),
@@ -190,8 +190,8 @@ async fn open(
     for t in b.tags {
         new = new.tag(t);
     }
-    let t = s.desk.open(&actor, new).await?;
-    let view = views::ticket_view(&s.desk, &actor, t).await?;
+    let t = app.desk.open(&actor, new).await?;
+    let view = views::ticket_view(&app.desk, &actor, t).await?;
     Ok(created(
         format!("/api/v1/tickets/{}", view.ticket.reference.0),
         view,
@@ -199,23 +199,23 @@ async fn open(
 }
 
 async fn show(
-    State(s): State<AppState>,
-    p: Persona,
+    State(app): State<AppState>,
+    who: Persona,
     Path(key): Path<String>,
 ) -> ApiResult<Json<views::TicketView>> {
-    let actor = p.actor();
-    let t = views::ticket(&s.desk, &actor, &key).await?;
-    Ok(Json(views::ticket_view(&s.desk, &actor, t).await?))
+    let actor = who.actor();
+    let t = views::ticket(&app.desk, &actor, &key).await?;
+    Ok(Json(views::ticket_view(&app.desk, &actor, t).await?))
 }
 
 async fn timeline(
-    State(s): State<AppState>,
-    p: Persona,
+    State(app): State<AppState>,
+    who: Persona,
     Path(key): Path<String>,
 ) -> ApiResult<Json<Vec<TicketEvent>>> {
-    let actor = p.actor();
-    let t = views::ticket(&s.desk, &actor, &key).await?;
-    Ok(Json(s.desk.timeline(&actor, t.id).await?))
+    let actor = who.actor();
+    let t = views::ticket(&app.desk, &actor, &key).await?;
+    Ok(Json(app.desk.timeline(&actor, t.id).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -226,8 +226,8 @@ struct TextBody {
 
 /// Runs a one-ticket command and answers with the ticket after it.
 async fn act<F, Fut>(
-    s: &AppState,
-    p: Persona,
+    app: &AppState,
+    who: Persona,
     key: &str,
     f: F,
 ) -> ApiResult<Json<views::TicketView>>
@@ -235,31 +235,31 @@ where
     F: FnOnce(helpdesk::HelpDesk, helpdesk::Actor, helpdesk::TicketId) -> Fut,
     Fut: Future<Output = helpdesk::Result<helpdesk::Ticket>>,
 {
-    let actor = p.actor();
-    let t = views::ticket(&s.desk, &actor, key).await?;
-    let t = f(s.desk.clone(), actor.clone(), t.id).await?;
-    Ok(Json(views::ticket_view(&s.desk, &actor, t).await?))
+    let actor = who.actor();
+    let t = views::ticket(&app.desk, &actor, key).await?;
+    let t = f(app.desk.clone(), actor.clone(), t.id).await?;
+    Ok(Json(views::ticket_view(&app.desk, &actor, t).await?))
 }
 
 async fn reply(
-    State(s): State<AppState>,
-    p: Persona,
+    State(app): State<AppState>,
+    who: Persona,
     Path(key): Path<String>,
     Body(b): Body<TextBody>,
 ) -> ApiResult<Json<views::TicketView>> {
-    act(&s, p, &key, |d, a, id| async move {
+    act(&app, who, &key, |d, a, id| async move {
         d.reply(&a, id, &b.body).await
     })
     .await
 }
 
 async fn note(
-    State(s): State<AppState>,
-    p: Persona,
+    State(app): State<AppState>,
+    who: Persona,
     Path(key): Path<String>,
     Body(b): Body<TextBody>,
 ) -> ApiResult<Json<views::TicketView>> {
-    act(&s, p, &key, |d, a, id| async move {
+    act(&app, who, &key, |d, a, id| async move {
         d.note(&a, id, &b.body).await
     })
     .await
@@ -274,12 +274,12 @@ struct TransitionBody {
 }
 
 async fn transition(
-    State(s): State<AppState>,
-    p: Persona,
+    State(app): State<AppState>,
+    who: Persona,
     Path(key): Path<String>,
     Body(b): Body<TransitionBody>,
 ) -> ApiResult<Json<views::TicketView>> {
-    act(&s, p, &key, |d, a, id| async move {
+    act(&app, who, &key, |d, a, id| async move {
         d.transition(&a, id, &b.to, b.reason.as_deref()).await
     })
     .await
@@ -293,12 +293,12 @@ struct AssignBody {
 }
 
 async fn assign(
-    State(s): State<AppState>,
-    p: Persona,
+    State(app): State<AppState>,
+    who: Persona,
     Path(key): Path<String>,
     Body(b): Body<AssignBody>,
 ) -> ApiResult<Json<views::TicketView>> {
-    act(&s, p, &key, |d, a, id| async move {
+    act(&app, who, &key, |d, a, id| async move {
         d.assign(&a, id, b.agent).await
     })
     .await
@@ -312,13 +312,13 @@ struct GroupBody {
 }
 
 async fn change_group(
-    State(s): State<AppState>,
-    p: Persona,
+    State(app): State<AppState>,
+    who: Persona,
     Path(key): Path<String>,
     Body(b): Body<GroupBody>,
 ) -> ApiResult<Json<views::TicketView>> {
     let group = b.group.map(GroupId::new).transpose()?;
-    act(&s, p, &key, |d, a, id| async move {
+    act(&app, who, &key, |d, a, id| async move {
         d.change_group(&a, id, group).await
     })
     .await
@@ -331,12 +331,12 @@ struct EscalateBody {
 }
 
 async fn escalate(
-    State(s): State<AppState>,
-    p: Persona,
+    State(app): State<AppState>,
+    who: Persona,
     Path(key): Path<String>,
     Body(b): Body<EscalateBody>,
 ) -> ApiResult<Json<views::TicketView>> {
-    act(&s, p, &key, |d, a, id| async move {
+    act(&app, who, &key, |d, a, id| async move {
         d.escalate(&a, id, &b.reason).await
     })
     .await
@@ -349,14 +349,14 @@ struct SplitBody {
 }
 
 async fn split(
-    State(s): State<AppState>,
-    p: Persona,
+    State(app): State<AppState>,
+    who: Persona,
     Path(key): Path<String>,
     Body(b): Body<SplitBody>,
 ) -> ApiResult<Response> {
-    let actor = p.actor();
-    let t = views::ticket(&s.desk, &actor, &key).await?;
-    let parts = s.desk.split(&actor, t.id, b.parts).await?;
+    let actor = who.actor();
+    let t = views::ticket(&app.desk, &actor, &key).await?;
+    let parts = app.desk.split(&actor, t.id, b.parts).await?;
     Ok((StatusCode::CREATED, Json(parts)).into_response())
 }
 
@@ -368,38 +368,38 @@ struct MergeBody {
 }
 
 async fn merge(
-    State(s): State<AppState>,
-    p: Persona,
+    State(app): State<AppState>,
+    who: Persona,
     Path(key): Path<String>,
     Body(b): Body<MergeBody>,
 ) -> ApiResult<Json<views::TicketView>> {
-    let actor = p.actor();
-    let source = views::ticket(&s.desk, &actor, &key).await?;
-    let target = views::ticket(&s.desk, &actor, &b.into).await?;
-    let t = s.desk.merge(&actor, source.id, target.id).await?;
-    Ok(Json(views::ticket_view(&s.desk, &actor, t).await?))
+    let actor = who.actor();
+    let source = views::ticket(&app.desk, &actor, &key).await?;
+    let target = views::ticket(&app.desk, &actor, &b.into).await?;
+    let t = app.desk.merge(&actor, source.id, target.id).await?;
+    Ok(Json(views::ticket_view(&app.desk, &actor, t).await?))
 }
 
-async fn summary(State(s): State<AppState>, p: Persona) -> ApiResult<Json<views::Summary>> {
-    let actor = p.actor();
-    Ok(Json(views::summary(&s.desk, &actor).await?))
+async fn summary(State(app): State<AppState>, who: Persona) -> ApiResult<Json<views::Summary>> {
+    let actor = who.actor();
+    Ok(Json(views::summary(&app.desk, &actor).await?))
 }
 
-async fn outbox(State(s): State<AppState>, p: Persona) -> ApiResult<Response> {
-    if !p.is_staff() {
+async fn outbox(State(app): State<AppState>, who: Persona) -> ApiResult<Response> {
+    if !who.is_staff() {
         return Err(Error::Forbidden {
-            actor: p.actor().kind(),
+            actor: who.actor().kind(),
             action: helpdesk::Action::View,
             ticket: None,
         }
         .into());
     }
-    Ok(Json(s.outbox.sent()).into_response())
+    Ok(Json(app.outbox.sent()).into_response())
 }
 
 /// The portal's customer: only the customer persona has one.
-fn customer(p: Persona) -> ApiResult<helpdesk::CustomerId> {
-    if p == Persona::Customer {
+fn customer(who: Persona) -> ApiResult<helpdesk::CustomerId> {
+    if who == Persona::Customer {
         Ok(persona::customer())
     } else {
         Err(ApiError::Http {
@@ -407,7 +407,7 @@ fn customer(p: Persona) -> ApiResult<helpdesk::CustomerId> {
             kind: "not_a_customer",
             detail: format!(
                 "the portal is the customer's; persona `{}` is staff (use /api/v1/tickets)",
-                p.slug()
+                who.slug()
             ),
         })
     }
@@ -421,18 +421,18 @@ struct PortalOpenBody {
 }
 
 async fn portal_open(
-    State(s): State<AppState>,
-    p: Persona,
+    State(app): State<AppState>,
+    who: Persona,
     Body(b): Body<PortalOpenBody>,
 ) -> ApiResult<Response> {
-    let c = customer(p)?;
+    let c = customer(who)?;
     let new = NewTicket::new(
         persona::customer_requester(),
         helpdesk::Channel::Portal,
         b.subject,
         b.description,
     );
-    let t = s.desk.portal(c).open(new).await?;
+    let t = app.desk.portal(c).open(new).await?;
     Ok(created(
         format!("/api/v1/portal/tickets/{}", t.reference.0),
         t,
@@ -447,11 +447,11 @@ struct PortalParams {
 }
 
 async fn portal_list(
-    State(s): State<AppState>,
-    p: Persona,
+    State(app): State<AppState>,
+    who: Persona,
     Params(params): Params<PortalParams>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let c = customer(p)?;
+    let c = customer(who)?;
     let mut q = PortalQuery::default();
     let limit = params.limit.unwrap_or(q.limit);
     if !(1..=views::MAX_PAGE).contains(&limit) {
@@ -467,7 +467,7 @@ async fn portal_list(
         .as_deref()
         .map(str::parse::<helpdesk::store::Cursor>)
         .transpose()?;
-    let page = s.desk.portal(c).tickets(q).await?;
+    let page = app.desk.portal(c).tickets(q).await?;
     Ok(Json(json!({
         "items": page.items,
         "next": page.next.map(|c| c.to_string()),
@@ -475,31 +475,31 @@ async fn portal_list(
 }
 
 async fn portal_show(
-    State(s): State<AppState>,
-    p: Persona,
+    State(app): State<AppState>,
+    who: Persona,
     Path(key): Path<String>,
 ) -> ApiResult<Json<RequesterTicket>> {
-    let c = customer(p)?;
-    Ok(Json(views::own_ticket(&s.desk, c, &key).await?))
+    let c = customer(who)?;
+    Ok(Json(views::own_ticket(&app.desk, c, &key).await?))
 }
 
 async fn portal_timeline(
-    State(s): State<AppState>,
-    p: Persona,
+    State(app): State<AppState>,
+    who: Persona,
     Path(key): Path<String>,
 ) -> ApiResult<Json<Vec<RequesterEvent>>> {
-    let c = customer(p)?;
-    let t = views::own_ticket(&s.desk, c, &key).await?;
-    Ok(Json(s.desk.portal(c).timeline(t.id).await?))
+    let c = customer(who)?;
+    let t = views::own_ticket(&app.desk, c, &key).await?;
+    Ok(Json(app.desk.portal(c).timeline(t.id).await?))
 }
 
 async fn portal_message(
-    State(s): State<AppState>,
-    p: Persona,
+    State(app): State<AppState>,
+    who: Persona,
     Path(key): Path<String>,
     Body(b): Body<TextBody>,
 ) -> ApiResult<Json<RequesterTicket>> {
-    let c = customer(p)?;
-    let t = views::own_ticket(&s.desk, c, &key).await?;
-    Ok(Json(s.desk.portal(c).reply(t.id, &b.body).await?))
+    let c = customer(who)?;
+    let t = views::own_ticket(&app.desk, c, &key).await?;
+    Ok(Json(app.desk.portal(c).reply(t.id, &b.body).await?))
 }

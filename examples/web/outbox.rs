@@ -42,10 +42,10 @@ impl DemoOutbox {
     }
 
     fn recipient(&self, r: &Recipient) -> String {
-        if let Recipient::Agent { id } = r {
-            if let Some(name) = self.routing.as_ref().and_then(|c| c.agent_name(*id)) {
-                return format!("agent {name}");
-            }
+        if let Recipient::Agent { id } = r
+            && let Some(name) = self.routing.as_ref().and_then(|c| c.agent_name(*id))
+        {
+            return format!("agent {name}");
         }
         r.to_string()
     }

@@ -141,26 +141,26 @@ fn with(persona: Persona) -> impl Fn(Error) -> PageError {
     }
 }
 
-fn render(desk: &HelpDesk, title: &str, p: Persona, body: &str) -> Response {
-    page(title, Some(p), desk.clock().now(), body).into_response()
+fn render(desk: &HelpDesk, title: &str, who: Persona, body: &str) -> Response {
+    page(title, Some(who), desk.clock().now(), body).into_response()
 }
 
-fn back(to: String) -> Response {
-    Redirect::to(&to).into_response()
+fn back(to: &str) -> Response {
+    Redirect::to(to).into_response()
 }
 
 // ------------------------------------------------------------- picker
 
-async fn picker(State(s): State<AppState>, parts: Parts) -> Response {
+async fn picker(State(app): State<AppState>, parts: Parts) -> Response {
     let current = persona::of(&parts);
     let mut options = String::new();
-    for p in Persona::ALL {
-        let checked = if Some(p) == current || (current.is_none() && p == Persona::Customer) {
+    for who in Persona::ALL {
+        let checked = if Some(who) == current || (current.is_none() && who == Persona::Customer) {
             " checked"
         } else {
             ""
         };
-        let what = match p {
+        let what = match who {
             Persona::Customer => "Opens tickets in the portal, follows her own, replies.",
             Persona::L1 => "Works the service desk and network first-line queues.",
             Persona::L2 => "Gets what first line escalates to network engineering.",
@@ -169,8 +169,8 @@ async fn picker(State(s): State<AppState>, parts: Parts) -> Response {
         let _ = write!(
             options,
             r#"<label><input type="radio" name="persona" value="{slug}"{checked}> <strong>{title}</strong> {what}</label>"#,
-            slug = p.slug(),
-            title = esc(p.title()),
+            slug = who.slug(),
+            title = esc(who.title()),
         );
     }
     let body = format!(
@@ -182,7 +182,7 @@ async fn picker(State(s): State<AppState>, parts: Parts) -> Response {
 <p class="muted">This is a demo: anyone may pick any persona (a cookie, or the <code>X-Demo-Persona</code> header for the API). Your app replaces this with its own sign-in.</p>"#,
         store = "the store this demo was started with",
     );
-    page("Choose a persona", current, s.desk.clock().now(), &body).into_response()
+    page("Choose a persona", current, app.desk.clock().now(), &body).into_response()
 }
 
 #[derive(Deserialize)]
@@ -191,7 +191,7 @@ struct Choice {
 }
 
 async fn choose(Fields(c): Fields<Choice>) -> PageResult {
-    let p = Persona::parse(&c.persona).ok_or_else(|| {
+    let who = Persona::parse(&c.persona).ok_or_else(|| {
         PageError::from(Error::validation(
             "persona",
             format!("`{}` is not a persona", c.persona),
@@ -200,9 +200,9 @@ async fn choose(Fields(c): Fields<Choice>) -> PageResult {
     let cookie = format!(
         "{}={}; Path=/; SameSite=Lax; HttpOnly",
         persona::COOKIE,
-        p.slug()
+        who.slug()
     );
-    let mut r = Redirect::to(p.home()).into_response();
+    let mut r = Redirect::to(who.home()).into_response();
     // The slug and the attributes are ASCII constants: always a valid header.
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         r.headers_mut().insert(header::SET_COOKIE, v);
@@ -285,13 +285,15 @@ fn rows(desk: &HelpDesk, items: &[views::Row]) -> String {
 }
 
 async fn queue(
-    State(s): State<AppState>,
-    Who(p): Who,
+    State(app): State<AppState>,
+    Who(who): Who,
     Query(params): Query<QueueParams>,
 ) -> PageResult {
-    let actor = p.actor();
-    let desk = &s.desk;
-    let q = views::queue(desk, &actor, &params).await.map_err(with(p))?;
+    let actor = who.actor();
+    let desk = &app.desk;
+    let q = views::queue(desk, &actor, &params)
+        .await
+        .map_err(with(who))?;
     let statuses: Vec<(String, String)> = desk
         .lifecycle()
         .statuses
@@ -352,14 +354,14 @@ async fn queue(
         select("sort", "Sort by", params.sort.as_deref(), &sorts),
         esc(params.text.as_deref().unwrap_or("")),
     );
-    let _ = write!(body, r#"<h2>Tickets</h2>{}"#, rows(desk, &q.items));
+    let _ = write!(body, r"<h2>Tickets</h2>{}", rows(desk, &q.items));
     if let Some(next) = q.next {
         let mut more = params.clone();
         more.after = Some(next);
         let qs = serde_urlencoded_pairs(&more);
         let _ = write!(body, r#"<p><a href="/queue?{qs}">Next page</a></p>"#);
     }
-    Ok(render(desk, "Queue", p, &body))
+    Ok(render(desk, "Queue", who, &body))
 }
 
 /// The query string of `params`, for the next page's link.
@@ -515,12 +517,17 @@ fn describe(desk: &HelpDesk, e: &TicketEvent) -> (&'static str, String) {
     (class, format!("<strong>{}</strong> {what}", esc(&who)))
 }
 
-async fn ticket(State(s): State<AppState>, Who(p): Who, Path(key): Path<String>) -> PageResult {
-    let desk = &s.desk;
-    let actor = p.actor();
-    let t = views::ticket(desk, &actor, &key).await.map_err(with(p))?;
-    let v = views::ticket_view(desk, &actor, t).await.map_err(with(p))?;
-    let events = desk.timeline(&actor, v.ticket.id).await.map_err(with(p))?;
+async fn ticket(State(app): State<AppState>, Who(who): Who, Path(key): Path<String>) -> PageResult {
+    let desk = &app.desk;
+    let actor = who.actor();
+    let t = views::ticket(desk, &actor, &key).await.map_err(with(who))?;
+    let v = views::ticket_view(desk, &actor, t)
+        .await
+        .map_err(with(who))?;
+    let events = desk
+        .timeline(&actor, v.ticket.id)
+        .await
+        .map_err(with(who))?;
     let t = &v.ticket;
     let n = t.reference.0;
     let mut timeline = String::from(r#"<ol class="timeline">"#);
@@ -539,17 +546,21 @@ async fn ticket(State(s): State<AppState>, Who(p): Who, Path(key): Path<String>)
     }
     timeline.push_str("</ol>");
     let options = |items: Vec<(String, String)>, current: Option<String>| {
-        items
-            .into_iter()
-            .map(|(v, l)| {
-                let sel = if current.as_deref() == Some(v.as_str()) {
-                    " selected"
-                } else {
-                    ""
-                };
-                format!(r#"<option value="{}"{sel}>{}</option>"#, esc(&v), esc(&l))
-            })
-            .collect::<String>()
+        let mut out = String::new();
+        for (v, l) in items {
+            let sel = if current.as_deref() == Some(v.as_str()) {
+                " selected"
+            } else {
+                ""
+            };
+            let _ = write!(
+                out,
+                r#"<option value="{}"{sel}>{}</option>"#,
+                esc(&v),
+                esc(&l)
+            );
+        }
+        out
     };
     let moves = options(
         v.allowed
@@ -648,7 +659,7 @@ async fn ticket(State(s): State<AppState>, Who(p): Who, Path(key): Path<String>)
     Ok(render(
         desk,
         &format!("{} {}", t.reference, t.subject),
-        p,
+        who,
         &body,
     ))
 }
@@ -678,14 +689,14 @@ fn given(v: Option<&str>) -> Option<&str> {
 }
 
 async fn act(
-    State(s): State<AppState>,
-    Who(p): Who,
+    State(app): State<AppState>,
+    Who(who): Who,
     Path((key, action)): Path<(String, String)>,
     Fields(f): Fields<ActForm>,
 ) -> PageResult {
-    let desk = &s.desk;
-    let actor = p.actor();
-    let t = views::ticket(desk, &actor, &key).await.map_err(with(p))?;
+    let desk = &app.desk;
+    let actor = who.actor();
+    let t = views::ticket(desk, &actor, &key).await.map_err(with(who))?;
     let id = t.id;
     let body = f.body.as_deref().unwrap_or("");
     let reason = given(f.reason.as_deref());
@@ -713,31 +724,34 @@ async fn act(
                 f.subject.as_deref().unwrap_or(""),
                 f.description.as_deref().unwrap_or(""),
             );
-            let parts = desk.split(&actor, id, vec![part]).await.map_err(with(p))?;
+            let parts = desk
+                .split(&actor, id, vec![part])
+                .await
+                .map_err(with(who))?;
             let to = parts.first().map_or(t.reference.0, |c| c.reference.0);
-            return Ok(back(format!("/tickets/{to}")));
+            return Ok(back(&format!("/tickets/{to}")));
         }
         "merge" => {
             let target = views::ticket(desk, &actor, f.into.as_deref().unwrap_or(""))
                 .await
-                .map_err(with(p))?;
-            let merged = desk.merge(&actor, id, target.id).await.map_err(with(p))?;
-            return Ok(back(format!("/tickets/{}", merged.reference.0)));
+                .map_err(with(who))?;
+            let merged = desk.merge(&actor, id, target.id).await.map_err(with(who))?;
+            return Ok(back(&format!("/tickets/{}", merged.reference.0)));
         }
         other => Err(Error::not_found("action", other)),
     };
-    let t = done.map_err(with(p))?;
+    let t = done.map_err(with(who))?;
     // Escalated or moved out of the agent's groups: back to their queue.
     if desk.get(&actor, t.id).await.is_err() {
-        return Ok(back("/queue".into()));
+        return Ok(back("/queue"));
     }
-    Ok(back(format!("/tickets/{}", t.reference.0)))
+    Ok(back(&format!("/tickets/{}", t.reference.0)))
 }
 
 // ------------------------------------------------------------- portal
 
-fn customer_only(p: Persona) -> Result<helpdesk::CustomerId, PageError> {
-    if p == Persona::Customer {
+fn customer_only(who: Persona) -> Result<helpdesk::CustomerId, PageError> {
+    if who == Persona::Customer {
         return Ok(persona::customer());
     }
     Err(PageError {
@@ -746,18 +760,18 @@ fn customer_only(p: Persona) -> Result<helpdesk::CustomerId, PageError> {
             kind: "not_a_customer",
             detail: "the portal is the customer's: switch to the customer persona".into(),
         },
-        persona: Some(p),
+        persona: Some(who),
     })
 }
 
-async fn portal(State(s): State<AppState>, Who(p): Who) -> PageResult {
-    let c = customer_only(p)?;
-    let desk = &s.desk;
+async fn portal(State(app): State<AppState>, Who(who): Who) -> PageResult {
+    let c = customer_only(who)?;
+    let desk = &app.desk;
     let page_ = desk
         .portal(c)
         .tickets(helpdesk::PortalQuery::default())
         .await
-        .map_err(with(p))?;
+        .map_err(with(who))?;
     let mut list = String::from(
         r#"<div class="table-wrap"><table><thead><tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Status</th><th scope="col">Updated</th></tr></thead><tbody>"#,
     );
@@ -786,7 +800,7 @@ async fn portal(State(s): State<AppState>, Who(p): Who) -> PageResult {
 <h2>My tickets</h2>
 {list}"#
     );
-    Ok(render(desk, "Help center", p, &body))
+    Ok(render(desk, "Help center", who, &body))
 }
 
 #[derive(Deserialize)]
@@ -796,30 +810,30 @@ struct OpenForm {
 }
 
 async fn portal_open(
-    State(s): State<AppState>,
-    Who(p): Who,
+    State(app): State<AppState>,
+    Who(who): Who,
     Fields(f): Fields<OpenForm>,
 ) -> PageResult {
-    let c = customer_only(p)?;
+    let c = customer_only(who)?;
     let new = NewTicket::new(
         persona::customer_requester(),
         helpdesk::Channel::Portal,
         f.subject,
         f.description,
     );
-    let t = s.desk.portal(c).open(new).await.map_err(with(p))?;
-    Ok(back(format!("/portal/tickets/{}", t.reference.0)))
+    let t = app.desk.portal(c).open(new).await.map_err(with(who))?;
+    Ok(back(&format!("/portal/tickets/{}", t.reference.0)))
 }
 
 async fn portal_ticket(
-    State(s): State<AppState>,
-    Who(p): Who,
+    State(app): State<AppState>,
+    Who(who): Who,
     Path(key): Path<String>,
 ) -> PageResult {
-    let c = customer_only(p)?;
-    let desk = &s.desk;
-    let t = views::own_ticket(desk, c, &key).await.map_err(with(p))?;
-    let events = desk.portal(c).timeline(t.id).await.map_err(with(p))?;
+    let c = customer_only(who)?;
+    let desk = &app.desk;
+    let t = views::own_ticket(desk, c, &key).await.map_err(with(who))?;
+    let events = desk.portal(c).timeline(t.id).await.map_err(with(who))?;
     let mut timeline = String::from(r#"<ol class="timeline">"#);
     for e in &events {
         let who = match &e.by {
@@ -877,7 +891,7 @@ async fn portal_ticket(
     Ok(render(
         desk,
         &format!("{} {}", t.reference, t.subject),
-        p,
+        who,
         &body,
     ))
 }
@@ -888,20 +902,22 @@ struct ReplyForm {
 }
 
 async fn portal_reply(
-    State(s): State<AppState>,
-    Who(p): Who,
+    State(app): State<AppState>,
+    Who(who): Who,
     Path(key): Path<String>,
     Fields(f): Fields<ReplyForm>,
 ) -> PageResult {
-    let c = customer_only(p)?;
-    let t = views::own_ticket(&s.desk, c, &key).await.map_err(with(p))?;
-    let t = s
+    let c = customer_only(who)?;
+    let t = views::own_ticket(&app.desk, c, &key)
+        .await
+        .map_err(with(who))?;
+    let t = app
         .desk
         .portal(c)
         .reply(t.id, &f.body)
         .await
-        .map_err(with(p))?;
-    Ok(back(format!("/portal/tickets/{}", t.reference.0)))
+        .map_err(with(who))?;
+    Ok(back(&format!("/portal/tickets/{}", t.reference.0)))
 }
 
 // --------------------------------------------------------- supervisor
@@ -918,9 +934,11 @@ fn counts(caption: &str, items: &[(String, u64)]) -> String {
     s
 }
 
-async fn supervisor(State(s): State<AppState>, Who(p): Who) -> PageResult {
-    let desk = &s.desk;
-    let sum = views::summary(desk, &p.actor()).await.map_err(with(p))?;
+async fn supervisor(State(app): State<AppState>, Who(who): Who) -> PageResult {
+    let desk = &app.desk;
+    let sum = views::summary(desk, &who.actor())
+        .await
+        .map_err(with(who))?;
     let body = format!(
         r#"<div class="actions">{}{}{}</div>
 <p>Outbox: {} waiting, {} delivered. <a href="/outbox">See the notifications</a>.</p>
@@ -934,18 +952,18 @@ async fn supervisor(State(s): State<AppState>, Who(p): Who) -> PageResult {
         sum.outbox_delivered,
         rows(desk, &sum.breaching_soon),
     );
-    Ok(render(desk, "Supervisor dashboard", p, &body))
+    Ok(render(desk, "Supervisor dashboard", who, &body))
 }
 
 // ------------------------------------------------------------- outbox
 
-async fn outbox(State(s): State<AppState>, Who(p): Who) -> PageResult {
+async fn outbox(State(app): State<AppState>, Who(who): Who) -> PageResult {
     let mine = persona::customer_requester().email.unwrap_or_default();
-    let sent: Vec<_> = s
+    let sent: Vec<_> = app
         .outbox
         .sent()
         .into_iter()
-        .filter(|n| p.is_staff() || n.recipient.contains(&mine))
+        .filter(|n| who.is_staff() || n.recipient.contains(&mine))
         .collect();
     let mut body = String::from(
         r#"<p>What the desk sent, newest first (this demo keeps the last 200 in memory; your app plugs in SMTP or a webhook).</p><div class="table-wrap"><table><thead><tr><th scope="col">When</th><th scope="col">Ticket</th><th scope="col">To</th><th scope="col">Message</th></tr></thead><tbody>"#,
@@ -965,5 +983,5 @@ async fn outbox(State(s): State<AppState>, Who(p): Who) -> PageResult {
         body.push_str(r#"<tr><td colspan="4">Nothing sent yet.</td></tr>"#);
     }
     body.push_str("</tbody></table></div>");
-    Ok(render(&s.desk, "Outbox", p, &body))
+    Ok(render(&app.desk, "Outbox", who, &body))
 }

@@ -199,7 +199,7 @@ fn plan(start: DateTime<Utc>, now: DateTime<Utc>) -> Vec<(DateTime<Utc>, Step)> 
             day += Duration::days(1);
             continue;
         }
-        for slot in 0..(1 + n % 2) {
+        for slot in 0..=(n % 2) {
             let opened = day + Duration::hours(2 * slot as i64);
             if opened >= history_end {
                 break;
