@@ -760,3 +760,34 @@ fn the_command_line() {
     assert!(demo::Args::parse(["--port", "many"].map(String::from).into_iter()).is_err());
     assert!(demo::Args::parse(["--frobnicate"].map(String::from).into_iter()).is_err());
 }
+
+#[tokio::test]
+async fn every_route_in_the_readme_table_exists() {
+    let d = demo_at(tuesday_morning()).await;
+    let n = d.ada_opens("Route check").await.to_string();
+    let readme = include_str!("../README.md");
+    let section = &readme[readme.find("## The web demo").unwrap()..];
+    let mut checked = 0;
+    for line in section
+        .lines()
+        .take_while(|l| !l.starts_with("## Back ends"))
+    {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let [_, method @ ("GET" | "POST"), route, ..] = cells[..] else {
+            continue;
+        };
+        let route = route.trim_matches('`');
+        let path = route.split('?').next().unwrap().replace("{n}", &n);
+        let persona = if path.starts_with("/api/v1/portal") {
+            "customer"
+        } else {
+            "supervisor"
+        };
+        let body = (method == "POST").then(|| json!({}));
+        let r = d.call(method, &path, Some(persona), body).await;
+        assert_ne!(r.body["kind"], "no_route", "{method} {path}: {}", r.text);
+        assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        checked += 1;
+    }
+    assert_eq!(checked, 20, "routes in the README table");
+}
