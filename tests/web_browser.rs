@@ -135,12 +135,21 @@ impl Page<'_> {
     async fn submit(&self, css: &str) {
         let field = self.c.find(Locator::Css(css)).await.unwrap();
         let form = field.find(Locator::XPath("ancestor::form")).await.unwrap();
+        let old = self.c.find(Locator::Css("html")).await.unwrap();
         form.find(Locator::Css("button[type=submit]"))
             .await
             .unwrap()
             .click()
             .await
             .unwrap();
+        // A form post always answers with a new document: wait until the
+        // old one is gone, or its `h1` would pass for the new page's.
+        for _ in 0..400 {
+            if old.tag_name().await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
         self.c.wait().for_element(Locator::Css("h1")).await.unwrap();
     }
 

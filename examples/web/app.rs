@@ -21,6 +21,8 @@ pub(crate) const CONFIG: &str = include_str!("../config/desk.toml");
 pub(crate) struct AppState {
     pub(crate) desk: HelpDesk,
     pub(crate) outbox: Arc<DemoOutbox>,
+    /// Where the tickets live, for the start page (`SQLite file ./helpdesk-demo.db`).
+    pub(crate) store_label: Arc<str>,
 }
 
 impl AppState {
@@ -30,7 +32,11 @@ impl AppState {
         let config = DeskConfig::from_toml(CONFIG)?;
         let outbox = Arc::new(DemoOutbox::new(config.routing.clone()));
         let desk = desk(store, clock, outbox.clone())?;
-        Ok(AppState { desk, outbox })
+        Ok(AppState {
+            desk,
+            outbox,
+            store_label: "a SQLite file".into(),
+        })
     }
 }
 
@@ -50,6 +56,11 @@ pub(crate) fn desk(
 
 /// Every route, with a span per request (method, path, status, latency)
 /// and the body limit.
+///
+/// The desk areas still to come (knowledge base search and suggested
+/// articles, ratings, the reports' figures and chart) each join as one more
+/// module with its own `routes()`, nested or merged here, and a field on
+/// the views in `views.rs` they enrich.
 pub(crate) fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", super::api::routes())

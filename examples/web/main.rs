@@ -131,7 +131,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let store = store(&args).await?;
-    let state = app::AppState::new(store.clone(), Arc::new(SystemClock))?;
+    let mut state = app::AppState::new(store.clone(), Arc::new(SystemClock))?;
+    state.store_label = if std::env::var_os("DATABASE_URL").is_some() {
+        "PostgreSQL (DATABASE_URL)".into()
+    } else {
+        format!("the SQLite file {}", args.db.display()).into()
+    };
     if !seed::is_seeded(store.as_ref()).await? {
         tracing::info!("first start: seeding three weeks of demo data (a few seconds)");
         let n = seed::seed(

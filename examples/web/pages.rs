@@ -180,7 +180,7 @@ async fn picker(State(app): State<AppState>, parts: Parts) -> Response {
 <button type="submit">Continue</button>
 </form>
 <p class="muted">This is a demo: anyone may pick any persona (a cookie, or the <code>X-Demo-Persona</code> header for the API). Your app replaces this with its own sign-in.</p>"#,
-        store = "the store this demo was started with",
+        store = esc(&app.store_label),
     );
     page("Choose a persona", current, app.desk.clock().now(), &body).into_response()
 }
