@@ -723,6 +723,19 @@ async fn pages_render_for_each_persona_and_errors_are_pages() {
         "{}",
         q.text
     );
+    // The queue page is open work by default; `status=all` shows the rest.
+    let done = d.ada_opens("Already sorted").await;
+    d.ok(
+        "POST",
+        &format!("/api/v1/tickets/{done}/transitions"),
+        "l1",
+        Some(json!({"to": "closed"})),
+    )
+    .await;
+    let open = d.send(page("/queue", "l1")).await;
+    assert!(open.text.contains("Monitor flickers") && !open.text.contains("Already sorted"));
+    let all = d.send(page("/queue?status=all", "l1")).await;
+    assert!(all.text.contains("Already sorted"));
     let t = d.send(page(&format!("/tickets/{n}"), "l1")).await;
     assert!(t.text.contains(r#"<label for="note">"#));
     let p = d.send(page("/portal", "customer")).await;

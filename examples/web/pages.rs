@@ -212,9 +212,16 @@ async fn choose(Fields(c): Fields<Choice>) -> PageResult {
 
 // -------------------------------------------------------------- queue
 
-fn select(name: &str, label: &str, current: Option<&str>, options: &[(String, String)]) -> String {
+/// A filter's `<select>`; its empty choice is `empty` (`any`).
+fn select(
+    name: &str,
+    label: &str,
+    empty: &str,
+    current: Option<&str>,
+    options: &[(String, String)],
+) -> String {
     let mut s = format!(
-        r#"<div><label for="f-{name}">{label}</label><select id="f-{name}" name="{name}"><option value="">any</option>"#
+        r#"<div><label for="f-{name}">{label}</label><select id="f-{name}" name="{name}"><option value="">{empty}</option>"#
     );
     for (value, text) in options {
         let sel = if current == Some(value.as_str()) {
@@ -291,15 +298,35 @@ async fn queue(
 ) -> PageResult {
     let actor = who.actor();
     let desk = &app.desk;
-    let q = views::queue(desk, &actor, &params)
+    // An agent's queue is open work unless they ask for more: no status
+    // chosen lists every status not done; `all` lists everything.
+    let mut effective = params.clone();
+    match params.status.as_deref().map(str::trim) {
+        None | Some("") => {
+            let open: Vec<&str> = desk
+                .lifecycle()
+                .statuses
+                .iter()
+                .filter(|d| d.category != helpdesk::ticket::StatusCategory::Done)
+                .map(|d| d.id.as_str())
+                .collect();
+            effective.status = Some(open.join(","));
+        }
+        Some("all") => effective.status = None,
+        Some(_) => {}
+    }
+    let q = views::queue(desk, &actor, &effective)
         .await
         .map_err(with(who))?;
-    let statuses: Vec<(String, String)> = desk
-        .lifecycle()
-        .statuses
-        .iter()
-        .map(|d| (d.id.to_string(), d.label.clone()))
-        .collect();
+    let statuses: Vec<(String, String)> =
+        std::iter::once(("all".to_owned(), "any status".to_owned()))
+            .chain(
+                desk.lifecycle()
+                    .statuses
+                    .iter()
+                    .map(|d| (d.id.to_string(), d.label.clone())),
+            )
+            .collect();
     let priorities: Vec<(String, String)> = [
         helpdesk::Priority::Critical,
         helpdesk::Priority::High,
@@ -340,18 +367,37 @@ async fn queue(
     ];
     let mut body = format!(
         r#"<form method="get" action="/queue" aria-label="Filter the queue"><div class="filters">{}{}{}{}{}{}{}<div><label for="f-text">Subject contains</label><input type="search" id="f-text" name="text" value="{}"></div></div><button type="submit">Filter</button> <a href="/queue">Clear</a></form>"#,
-        select("status", "Status", params.status.as_deref(), &statuses),
+        select(
+            "status",
+            "Status",
+            "open work",
+            params.status.as_deref(),
+            &statuses
+        ),
         select(
             "priority",
             "Priority",
+            "any",
             params.priority.as_deref(),
             &priorities
         ),
-        select("group", "Group", params.group.as_deref(), &groups),
-        select("assignee", "Assignee", params.assignee.as_deref(), &mine),
-        select("channel", "Channel", params.channel.as_deref(), &channels),
-        select("sla", "SLA", params.sla.as_deref(), &sla),
-        select("sort", "Sort by", params.sort.as_deref(), &sorts),
+        select("group", "Group", "any", params.group.as_deref(), &groups),
+        select(
+            "assignee",
+            "Assignee",
+            "any",
+            params.assignee.as_deref(),
+            &mine
+        ),
+        select(
+            "channel",
+            "Channel",
+            "any",
+            params.channel.as_deref(),
+            &channels
+        ),
+        select("sla", "SLA", "any", params.sla.as_deref(), &sla),
+        select("sort", "Sort by", "any", params.sort.as_deref(), &sorts),
         esc(params.text.as_deref().unwrap_or("")),
     );
     let _ = write!(body, r"<h2>Tickets</h2>{}", rows(desk, &q.items));
