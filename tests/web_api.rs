@@ -749,6 +749,15 @@ async fn pages_render_for_each_persona_and_errors_are_pages() {
     let e = d.send(page(&format!("/tickets/{n}"), "customer")).await;
     assert_eq!(e.status, StatusCode::FORBIDDEN);
     assert!(e.text.contains(r#"role="alert""#) && e.text.contains("requester"));
+    let bad = d.send(page("/queue?colour=red", "l1")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.text.contains(r#"role="alert""#) && bad.text.contains("colour"),
+        "{}",
+        bad.text
+    );
+    let bad = d.send(page("/queue?sort=sideways", "l1")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     // No persona: back to the picker.
     let r = d.call("GET", "/queue", None, None).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

@@ -123,6 +123,27 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Fields<T> {
     }
 }
 
+/// Query parameters whose rejections (an unknown filter, say) are error pages.
+pub(crate) struct Filters<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Filters<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(Filters(v)),
+            Err(r) => Err(PageError {
+                problem: ApiError::Http {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    kind: "bad_query",
+                    detail: r.body_text(),
+                },
+                persona: persona::of(parts),
+            }),
+        }
+    }
+}
+
 fn bad_form(r: &FormRejection) -> PageError {
     PageError {
         problem: ApiError::Http {
@@ -294,7 +315,7 @@ fn rows(desk: &HelpDesk, items: &[views::Row]) -> String {
 async fn queue(
     State(app): State<AppState>,
     Who(who): Who,
-    Query(params): Query<QueueParams>,
+    Filters(params): Filters<QueueParams>,
 ) -> PageResult {
     let actor = who.actor();
     let desk = &app.desk;
