@@ -124,6 +124,11 @@ uuid_id!(
     /// ```
     ArticleId, "article_id"
 );
+uuid_id!(
+    /// Identifies a stored attachment (a file a customer sent, or the raw
+    /// message as received).
+    AttachmentId, "attachment_id"
+);
 
 /// The human-friendly ticket number, printed as `#1042`.
 ///
