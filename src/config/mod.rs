@@ -14,6 +14,7 @@
 //! [routing]              # groups in tiers, agents, routing rules
 //! [escalation]           # escalation policies and the supervisor
 //! [retry]                # notification retries: first_delay, max_delay, inline_lease, batch
+//! [intake]               # mail_domain, subject_tag, limits, accepted_list_ids
 //! ```
 //!
 //! Each part has the format its own type documents. A mistake anywhere is
@@ -51,6 +52,7 @@ use crate::calendar::BusinessCalendar;
 use crate::classify::Classifier;
 use crate::error::{ConfigError, Error, Result};
 use crate::escalation::EscalationConfig;
+use crate::intake::IntakeConfig;
 use crate::routing::RoutingConfig;
 use crate::service::RetryPolicy;
 use crate::sla::SlaConfig;
@@ -73,6 +75,8 @@ pub struct DeskConfig {
     pub escalation: Option<EscalationConfig>,
     /// How failed deliveries are retried.
     pub retry: Option<RetryPolicy>,
+    /// How messages are taken in (`[intake]`: mail domain, subject tag, limits).
+    pub intake: Option<IntakeConfig>,
 }
 
 /// The file as written.
@@ -93,6 +97,8 @@ struct DeskFile {
     escalation: Option<EscalationConfig>,
     #[serde(default)]
     retry: Option<RetryFile>,
+    #[serde(default)]
+    intake: Option<IntakeConfig>,
 }
 
 /// `[retry]`: durations written like `"10s"`, `"1h"`.
@@ -200,6 +206,9 @@ impl DeskConfig {
         if let Some(r) = &retry {
             r.validate()?;
         }
+        if let Some(i) = &f.intake {
+            i.validate().map_err(|e| e.prefixed("intake"))?;
+        }
         Ok(DeskConfig {
             lifecycle,
             classifier: f.classifier,
@@ -207,6 +216,7 @@ impl DeskConfig {
             routing: f.routing,
             escalation: f.escalation,
             retry,
+            intake: f.intake,
         })
     }
 }

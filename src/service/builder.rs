@@ -8,6 +8,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::DeskConfig;
 use crate::error::{ConfigError, Result};
 use crate::escalation::EscalationConfig;
+use crate::intake::IntakeConfig;
 use crate::notify::{EnglishRenderer, Notifier, Render};
 use crate::routing::RoutingConfig;
 use crate::sla::SlaConfig;
@@ -41,6 +42,7 @@ pub struct HelpDeskBuilder {
     routing: Option<RoutingConfig>,
     escalation: Option<EscalationConfig>,
     sla: Option<SlaConfig>,
+    intake: Option<IntakeConfig>,
 }
 
 impl HelpDeskBuilder {
@@ -54,6 +56,7 @@ impl HelpDeskBuilder {
             routing,
             escalation,
             retry,
+            intake,
         } = config;
         self.lifecycle = lifecycle.or(self.lifecycle);
         self.classifier = classifier.or(self.classifier);
@@ -61,6 +64,7 @@ impl HelpDeskBuilder {
         self.routing = routing.or(self.routing);
         self.escalation = escalation.or(self.escalation);
         self.retry = retry.or(self.retry);
+        self.intake = intake.or(self.intake);
         self
     }
 
@@ -122,6 +126,14 @@ impl HelpDeskBuilder {
         self
     }
 
+    /// How messages are taken in ([`HelpDesk::receive`]): the mail domain
+    /// of the desk's own Message-IDs, the subject tag and the size limits
+    /// (default: [`IntakeConfig::default`]).
+    pub fn intake(mut self, intake: IntakeConfig) -> Self {
+        self.intake = Some(intake);
+        self
+    }
+
     /// Validates the configuration and builds the desk.
     pub fn build(self) -> Result<HelpDesk> {
         let lifecycle = self.lifecycle.unwrap_or_default();
@@ -149,6 +161,8 @@ impl HelpDeskBuilder {
         if let Some(sla) = &self.sla {
             sla.validate_for(&lifecycle)?;
         }
+        let intake = self.intake.unwrap_or_default();
+        intake.validate().map_err(|e| e.prefixed("intake"))?;
         Ok(HelpDesk {
             inner: Arc::new(Inner {
                 store: self.store.unwrap_or_else(|| Arc::new(InMemoryStore::new())),
@@ -162,6 +176,7 @@ impl HelpDeskBuilder {
                 escalation: self.escalation,
                 turns: Mutex::default(),
                 sla: self.sla,
+                intake,
             }),
         })
     }

@@ -15,6 +15,7 @@ mod commands;
 mod derive;
 mod draft;
 mod due;
+mod intake;
 mod outbox;
 mod portal;
 mod routing;
@@ -41,6 +42,7 @@ pub use builder::HelpDeskBuilder;
 pub use commands::Idempotent;
 pub(crate) use draft::Draft;
 pub use due::RunReport;
+pub use intake::Received;
 pub use outbox::{DispatchReport, RetryPolicy};
 pub use portal::{Portal, PortalQuery};
 
@@ -96,6 +98,7 @@ struct Inner {
     /// on its own, which stays fair on average and needs no shared state.
     turns: Mutex<HashMap<GroupId, usize>>,
     sla: Option<SlaConfig>,
+    intake: crate::intake::IntakeConfig,
 }
 
 impl HelpDesk {
@@ -142,10 +145,25 @@ impl HelpDesk {
         // Boxed: the write's state (drafts, the commit, the deliveries) is
         // large, and every future that awaits it would otherwise hold and
         // move it by value.
-        Box::pin(self.write_inner(drafts, key)).await
+        Box::pin(self.write_inner(drafts, key, None)).await
     }
 
-    async fn write_inner(&self, drafts: Vec<Draft>, key: Option<&str>) -> Result<Vec<Ticket>> {
+    /// [`write`](Self::write), storing the inbound message the drafts take
+    /// in with them.
+    async fn write_inbound(
+        &self,
+        drafts: Vec<Draft>,
+        inbound: crate::store::InboundRecord,
+    ) -> Result<Vec<Ticket>> {
+        Box::pin(self.write_inner(drafts, None, Some(inbound))).await
+    }
+
+    async fn write_inner(
+        &self,
+        drafts: Vec<Draft>,
+        key: Option<&str>,
+        inbound: Option<crate::store::InboundRecord>,
+    ) -> Result<Vec<Ticket>> {
         let mut tickets = Vec::with_capacity(drafts.len());
         let mut writes = Vec::with_capacity(drafts.len());
         let mut outbox = Vec::new();
@@ -177,6 +195,9 @@ impl HelpDesk {
         if let Some(key) = key {
             let versions = tickets.iter().map(|t| (t.id, t.version)).collect();
             commit = commit.command(CommandRecord::new(key, versions, now));
+        }
+        if let Some(inbound) = inbound {
+            commit = commit.inbound(inbound);
         }
         let delivered = if inline { outbox.clone() } else { Vec::new() };
         self.inner.store.commit(commit.outbox(outbox)).await?;
