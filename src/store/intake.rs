@@ -62,6 +62,7 @@ pub(super) mod sqlite;
 /// assert_eq!(ContactKey::email(" Ada@Example.COM").unwrap().as_str(), "email:ada@example.com");
 /// assert_eq!(ContactKey::phone("+30 (210) 555-0100").unwrap().as_str(), "phone:+302105550100");
 /// assert_eq!(ContactKey::handle(&Channel::Social, "@camille_m").unwrap().as_str(), "handle:social:@camille_m");
+/// assert_eq!(ContactKey::phone("0030 210 555 0100").unwrap().as_str(), "phone:+302105550100");
 /// assert_eq!(ContactKey::phone("n/a"), None);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -81,15 +82,23 @@ impl ContactKey {
     }
 
     /// The key of a phone number: its digits, with a leading `+` if it has
-    /// one; `None` with fewer than 5 digits.
+    /// one (or starts with `00`); `None` with fewer than 5 digits. Numbers
+    /// written nationally (`210 555 0100`) and internationally are
+    /// different keys: the desk does not guess a country.
     pub fn phone(number: &str) -> Option<Self> {
         let n = number.trim();
         let digits: String = n.chars().filter(char::is_ascii_digit).collect();
         if digits.len() < MIN_PHONE_DIGITS {
             return None;
         }
-        let plus = if n.starts_with('+') { "+" } else { "" };
-        Some(ContactKey(format!("phone:{plus}{digits}")))
+        // `00` is how most of the world dials the international `+`.
+        if n.starts_with('+') {
+            Some(ContactKey(format!("phone:+{digits}")))
+        } else if let Some(rest) = digits.strip_prefix("00") {
+            Some(ContactKey(format!("phone:+{rest}")))
+        } else {
+            Some(ContactKey(format!("phone:{digits}")))
+        }
     }
 
     /// The key of a handle on `channel` (a chat or social account).
