@@ -24,7 +24,7 @@ struct Port {
     title: &'static str,
 }
 
-const PORTS: [Port; 3] = [
+const PORTS: [Port; 4] = [
     Port {
         module: "tickets",
         macro_name: "ticket_store_conformance_tests",
@@ -39,6 +39,11 @@ const PORTS: [Port; 3] = [
         module: "outbox",
         macro_name: "outbox_conformance_tests",
         title: "[`Outbox`](crate::store::Outbox)",
+    },
+    Port {
+        module: "intake",
+        macro_name: "intake_store_conformance_tests",
+        title: "[`IntakeStore`](crate::store::IntakeStore)",
     },
 ];
 

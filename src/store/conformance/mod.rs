@@ -8,7 +8,8 @@
 //! | [`TicketStore`] | [`tickets`] | [`ticket_store_conformance_tests!`](crate::ticket_store_conformance_tests) |
 //! | [`DueIndex`](super::DueIndex) | [`due`] | [`due_index_conformance_tests!`](crate::due_index_conformance_tests) |
 //! | [`Outbox`](super::Outbox) | [`outbox`] | [`outbox_conformance_tests!`](crate::outbox_conformance_tests) |
-//! | all three ([`Store`](super::Store)) | | [`store_conformance_tests!`](crate::store_conformance_tests) |
+//! | [`IntakeStore`](super::IntakeStore) | [`intake`] | [`intake_store_conformance_tests!`](crate::intake_store_conformance_tests) |
+//! | all of them ([`Store`](super::Store)) | | [`store_conformance_tests!`](crate::store_conformance_tests) |
 //!
 //! Each case is a `pub async fn` that takes a fresh, empty store and panics
 //! when the store breaks the contract. A macro instantiates its suite's
@@ -42,6 +43,7 @@
 #![allow(clippy::missing_panics_doc, clippy::many_single_char_names)]
 
 pub mod due;
+pub mod intake;
 pub mod outbox;
 pub mod tickets;
 
