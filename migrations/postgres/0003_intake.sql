@@ -33,6 +33,8 @@ CREATE TABLE attachments (
     content_type TEXT NOT NULL,
     size         BIGINT NOT NULL,
     sha256       TEXT NOT NULL REFERENCES attachment_blobs (sha256),
+    -- What the first bytes tell (`store::intake::sniff`), if anything.
+    sniffed_type TEXT,
     -- True for the message exactly as received (staff only).
     raw_message  BOOLEAN NOT NULL,
     created_at   TIMESTAMPTZ NOT NULL

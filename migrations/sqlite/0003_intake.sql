@@ -34,6 +34,8 @@ CREATE TABLE attachments (
     content_type TEXT NOT NULL,
     size         INTEGER NOT NULL,
     sha256       TEXT NOT NULL REFERENCES attachment_blobs (sha256),
+    -- What the first bytes tell (`store::intake::sniff`), if anything.
+    sniffed_type TEXT,
     -- 1 for the message exactly as received (staff only).
     raw_message  INTEGER NOT NULL,
     created_at   INTEGER NOT NULL

@@ -252,6 +252,67 @@ impl NewAttachment {
     pub fn sha256(&self) -> String {
         sha256_hex(&self.bytes)
     }
+
+    /// The content type its first bytes tell ([`sniff`]).
+    pub fn sniffed_type(&self) -> Option<&'static str> {
+        sniff(&self.bytes)
+    }
+}
+
+/// The content type a file's first bytes tell, for the common formats
+/// customers attach (images, PDF, archives, office files, executables);
+/// `None` when they tell nothing (plain text, unknown formats). Staff see
+/// it next to the type the sender declared, so an `invoice.pdf` that is a
+/// Windows program stands out.
+///
+/// ```
+/// use helpdesk::store::intake::sniff;
+/// assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+/// assert_eq!(sniff(b"%PDF-1.7"), Some("application/pdf"));
+/// assert_eq!(sniff(b"MZ\x90\x00"), Some("application/x-msdownload"));
+/// assert_eq!(sniff(b"hello"), None);
+/// ```
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"\x89PNG\r\n\x1a\n", "image/png"),
+        (b"\xff\xd8\xff", "image/jpeg"),
+        (b"GIF87a", "image/gif"),
+        (b"GIF89a", "image/gif"),
+        (b"%PDF-", "application/pdf"),
+        (b"PK\x03\x04", "application/zip"),
+        (b"\x1f\x8b", "application/gzip"),
+        (b"7z\xbc\xaf\x27\x1c", "application/x-7z-compressed"),
+        (b"Rar!\x1a\x07", "application/vnd.rar"),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+            "application/x-ole-storage",
+        ),
+        (b"MZ", "application/x-msdownload"),
+        (b"\x7fELF", "application/x-executable"),
+        (b"BM", "image/bmp"),
+        (b"II*\x00", "image/tiff"),
+        (b"MM\x00*", "image/tiff"),
+        (b"ID3", "audio/mpeg"),
+        (b"OggS", "audio/ogg"),
+    ];
+    if bytes.len() >= 12 && &bytes[..4] == b"RIFF" {
+        return match &bytes[8..12] {
+            b"WEBP" => Some("image/webp"),
+            b"WAVE" => Some("audio/wav"),
+            _ => None,
+        };
+    }
+    if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
+        return Some(match &bytes[8..12] {
+            b"heic" | b"heix" | b"mif1" => "image/heic",
+            b"M4A " => "audio/mp4",
+            _ => "video/mp4",
+        });
+    }
+    MAGIC
+        .iter()
+        .find(|(magic, _)| bytes.starts_with(magic))
+        .map(|(_, kind)| *kind)
 }
 
 impl fmt::Debug for NewAttachment {
@@ -305,6 +366,8 @@ pub struct AttachmentInfo {
     pub filename: String,
     /// The content type the sender declared.
     pub content_type: String,
+    /// The content type its first bytes tell ([`sniff`]), when they tell one.
+    pub sniffed_type: Option<String>,
     /// Its size in bytes.
     pub size: u64,
     /// The SHA-256 of its content, lowercase hex.

@@ -240,7 +240,7 @@ pub async fn notification_ticket_outlives_delivery<S: TicketStore + Outbox + ?Si
 pub async fn attachments_are_stored_once_per_content<S: TicketStore + ?Sized>(store: &S) {
     let Some(intake) = store.intake() else { return };
     let (t, e) = created(store.next_reference().await.unwrap(), "files");
-    let png = vec![0x89, b'P', b'N', b'G', 0, 1, 2, 255];
+    let png = b"\x89PNG\r\n\x1a\n".to_vec();
     let a = NewAttachment::file("écran.png", "image/png", png.clone());
     let b = NewAttachment::file("copy.png", "image/png", png.clone());
     let raw = NewAttachment::raw_message(
@@ -275,6 +275,7 @@ pub async fn attachments_are_stored_once_per_content<S: TicketStore + ?Sized>(st
     assert_eq!(got.bytes, png);
     assert_eq!(got.info.filename, "écran.png");
     assert_eq!(got.info.content_type, "image/png");
+    assert_eq!(got.info.sniffed_type.as_deref(), Some("image/png"));
     assert_eq!(got.info.size, 8);
     assert_eq!((got.info.ticket_id, got.info.event_id), (t.id, e.id));
     assert!(!got.info.raw_message);

@@ -92,6 +92,7 @@ impl Tables {
                     event_id: r.event_id,
                     filename: a.filename.clone(),
                     content_type: a.content_type.clone(),
+                    sniffed_type: a.sniffed_type().map(str::to_owned),
                     size: a.bytes.len() as u64,
                     sha256,
                     raw_message: a.raw_message,

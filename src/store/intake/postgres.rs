@@ -80,6 +80,7 @@ pub(crate) async fn write(conn: &mut PgConnection, r: &InboundRecord) -> Result<
             .bind(sha256.as_str())
             .bind(a.raw_message)
             .bind(r.at)
+            .bind(a.sniffed_type())
             .execute(&mut *conn)
             .await
             .map_err(db("storing an attachment"))?;
@@ -137,10 +138,11 @@ type Row = (
     String,
     bool,
     DateTime<Utc>,
+    Option<String>,
 );
 
 fn info(
-    (id, t, e, filename, content_type, size, sha256, raw_message, at): Row,
+    (id, t, e, filename, content_type, size, sha256, raw_message, at, sniffed_type): Row,
 ) -> Result<AttachmentInfo> {
     Ok(AttachmentInfo {
         id: id.into(),
@@ -148,6 +150,7 @@ fn info(
         event_id: e.into(),
         filename,
         content_type,
+        sniffed_type,
         size: u64::try_from(size)
             .map_err(|_| Error::corrupt(format!("attachment size {size}"), None))?,
         sha256,
@@ -177,14 +180,18 @@ pub(crate) async fn attachment(pool: &PgPool, id: AttachmentId) -> Result<Option
         String,
         bool,
         DateTime<Utc>,
+        Option<String>,
         Vec<u8>,
     )> = sqlx::query_as(sqlx::AssertSqlSafe(load_attachment()))
         .bind(*id.as_uuid())
         .fetch_optional(pool)
         .await
         .map_err(db("loading an attachment"))?;
-    row.map(|(a, b, c, d, e, f, g, h, i, bytes)| {
-        Ok(Attachment::new(info((a, b, c, d, e, f, g, h, i))?, bytes))
+    row.map(|(a, b, c, d, e, f, g, h, i, j, bytes)| {
+        Ok(Attachment::new(
+            info((a, b, c, d, e, f, g, h, i, j))?,
+            bytes,
+        ))
     })
     .transpose()
 }

@@ -34,12 +34,12 @@ pub(crate) const INSERT_BLOB: &str =
 
 /// Stores an attachment's row.
 pub(crate) const INSERT_ATTACHMENT: &str = "INSERT INTO attachments \
-     (id, ticket_id, event_id, filename, content_type, size, sha256, raw_message, created_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+     (id, ticket_id, event_id, filename, content_type, size, sha256, raw_message, created_at, \
+     sniffed_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
 /// The columns of an attachment's row, in [`AttachmentRow`] order.
 const ATTACHMENT_COLUMNS: &str = "a.id, a.ticket_id, a.event_id, a.filename, a.content_type, \
-     a.size, a.sha256, a.raw_message, a.created_at";
+     a.size, a.sha256, a.raw_message, a.created_at, a.sniffed_type";
 
 /// Ticket `$1`'s attachments, oldest first.
 pub(crate) fn list_attachments() -> String {

@@ -94,6 +94,7 @@ pub(crate) async fn write(conn: &mut SqliteConnection, r: &InboundRecord) -> Res
             .bind(sha256.as_str())
             .bind(a.raw_message)
             .bind(r.at.timestamp_micros())
+            .bind(a.sniffed_type())
             .execute(&mut *conn)
             .await
             .map_err(db("storing an attachment"))?;
@@ -154,10 +155,11 @@ type Row = (
     String,
     bool,
     i64,
+    Option<String>,
 );
 
 fn info(
-    (id, t, e, filename, content_type, size, sha256, raw_message, at): Row,
+    (id, t, e, filename, content_type, size, sha256, raw_message, at, sniffed_type): Row,
 ) -> Result<AttachmentInfo> {
     Ok(AttachmentInfo {
         id: uuid(&id)?.into(),
@@ -165,6 +167,7 @@ fn info(
         event_id: uuid(&e)?.into(),
         filename,
         content_type,
+        sniffed_type,
         size: u64::try_from(size)
             .map_err(|_| Error::corrupt(format!("attachment size {size}"), None))?,
         sha256,
@@ -197,14 +200,18 @@ pub(crate) async fn attachment(pool: &SqlitePool, id: AttachmentId) -> Result<Op
         String,
         bool,
         i64,
+        Option<String>,
         Vec<u8>,
     )> = sqlx::query_as(sqlx::AssertSqlSafe(load_attachment()))
         .bind(text(id.as_uuid()))
         .fetch_optional(pool)
         .await
         .map_err(db("loading an attachment"))?;
-    row.map(|(a, b, c, d, e, f, g, h, i, bytes)| {
-        Ok(Attachment::new(info((a, b, c, d, e, f, g, h, i))?, bytes))
+    row.map(|(a, b, c, d, e, f, g, h, i, j, bytes)| {
+        Ok(Attachment::new(
+            info((a, b, c, d, e, f, g, h, i, j))?,
+            bytes,
+        ))
     })
     .transpose()
 }
