@@ -24,7 +24,7 @@ struct Port {
     title: &'static str,
 }
 
-const PORTS: [Port; 4] = [
+const PORTS: [Port; 5] = [
     Port {
         module: "tickets",
         macro_name: "ticket_store_conformance_tests",
@@ -44,6 +44,11 @@ const PORTS: [Port; 4] = [
         module: "reports",
         macro_name: "report_store_conformance_tests",
         title: "[`ReportStore`](crate::store::ReportStore)",
+    },
+    Port {
+        module: "intake",
+        macro_name: "intake_store_conformance_tests",
+        title: "[`IntakeStore`](crate::store::IntakeStore)",
     },
 ];
 

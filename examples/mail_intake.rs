@@ -1,73 +1,173 @@
-//! Reads email messages and prints what the help desk would do with each:
-//! open a new ticket, add a reply to a ticket named by its subject tag or
-//! found by Message-ID, or skip the message and why, with the text the
-//! ticket's timeline would show.
+//! Feeds email messages to a help desk kept in an SQLite file: each
+//! message opens a ticket, is added to the ticket it answers (by subject
+//! tag, by the desk's own Message-IDs, by the customer's earlier ones),
+//! opens a follow-up of a closed ticket, or is skipped with the reason
+//! (auto-replies, bounces, bulk mail, the desk's own mail). Run it twice on
+//! the same mail: every message is a duplicate the second time.
 //!
 //! ```text
 //! cargo run --example mail_intake --features email -- tests/data/mail
-//! cargo run --example mail_intake --features email -- --own-domain desk.example.com ~/Maildir
+//! cargo run --example mail_intake --features email -- --db desk.db --mail-domain desk.example.com ~/Maildir
 //! ```
 //!
 //! Arguments are `.eml` files, directories of `.eml` files, or Maildirs (a
 //! directory with `cur/` and `new/`). Options:
 //!
-//! - `--own-domain DOMAIN`: the domain of the desk's own Message-IDs (its
-//!   own mail coming back is skipped);
+//! - `--db FILE`: the SQLite database (default `mail_intake.db`, created
+//!   if missing);
+//! - `--mail-domain DOMAIN`: the domain of the desk's own Message-IDs
+//!   (replies to them thread; its own mail coming back is skipped);
 //! - `--tag PREFIX SUFFIX`: the subject tag around ticket references
 //!   (default `[#` and `]`);
 //! - `--accept-list LIST-ID`: a mailing list whose mail is taken in.
-//!
-//! Nothing is stored: the desk itself takes these messages in with
-//! `receive` (phase 2 of intake).
 
 use std::error::Error;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use helpdesk::intake::email::{EmailIntakeConfig, Parsed, parse};
-use helpdesk::intake::text::clean_subject;
-use helpdesk::intake::{InboundMessage, SubjectTag};
+use helpdesk::intake::{IntakeConfig, SubjectTag};
+use helpdesk::store::SqliteStore;
+use helpdesk::ticket::EventKind;
+use helpdesk::{Actor, AgentId, HelpDesk, Received, Ticket};
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let (config, inputs) = read_args(std::env::args().skip(1))?;
-    if inputs.is_empty() {
+struct Args {
+    db: PathBuf,
+    intake: IntakeConfig,
+    inputs: Vec<PathBuf>,
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let args = read_args(std::env::args().skip(1))?;
+    if args.inputs.is_empty() {
         eprintln!(
-            "usage: mail_intake [--own-domain DOMAIN] [--tag PREFIX SUFFIX] [--accept-list ID] FILE.eml|DIR|MAILDIR..."
+            "usage: mail_intake [--db FILE] [--mail-domain DOMAIN] [--tag PREFIX SUFFIX] [--accept-list ID] FILE.eml|DIR|MAILDIR..."
         );
         std::process::exit(2);
     }
-    for input in &inputs {
+    let store = SqliteStore::open(&args.db).await?;
+    let desk = HelpDesk::builder()
+        .store(Arc::new(store.clone()))
+        .intake(args.intake)
+        .build()?;
+    println!("desk: {}", args.db.display());
+    for input in &args.inputs {
         let files = message_files(input).map_err(|e| format!("{}: {e}", input.display()))?;
         for file in files {
             println!("{}", file.display());
             match std::fs::read(&file) {
-                Ok(raw) => describe(&raw, &config),
+                Ok(raw) => take_in(&desk, &raw).await?,
                 Err(e) => println!("  cannot read: {e}"),
             }
             println!();
         }
     }
+    store.close().await?;
     Ok(())
 }
 
-fn read_args(
-    mut args: impl Iterator<Item = String>,
-) -> Result<(EmailIntakeConfig, Vec<PathBuf>), Box<dyn Error>> {
-    let mut config = EmailIntakeConfig::default();
+/// Hands one message to the desk and prints what it did. A message the
+/// desk refuses (unreadable, over a limit) is printed and the run goes on;
+/// a failing database stops it.
+async fn take_in(desk: &HelpDesk, raw: &[u8]) -> Result<(), Box<dyn Error>> {
+    let received = match desk.receive_email(raw).await {
+        Ok(r) => r,
+        Err(e) if e.kind() == helpdesk::ErrorKind::Validation => {
+            println!("  refused:  {e}");
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match &received {
+        Received::Opened {
+            ticket,
+            new_requester,
+        } => {
+            let who = if *new_requester {
+                "new requester"
+            } else {
+                "known requester"
+            };
+            println!(
+                "  opened:   {} {} ({who})",
+                ticket.reference, ticket.subject
+            );
+            show(desk, ticket).await?;
+        }
+        Received::Added { ticket } => {
+            println!("  added to: {} {}", ticket.reference, ticket.subject);
+            show(desk, ticket).await?;
+        }
+        Received::FollowUp { ticket, closed } => {
+            println!("  follow-up {} of closed ticket {closed}", ticket.reference);
+            show(desk, ticket).await?;
+        }
+        Received::Duplicate { ticket_id, .. } => {
+            println!("  duplicate: taken in before, on ticket {ticket_id}");
+        }
+        Received::Skipped(skip) => {
+            println!("  skipped:  {}", skip.reason);
+            println!("  from:     {}", skip.from.as_deref().unwrap_or("(nobody)"));
+        }
+        other => println!("  {other:?}"),
+    }
+    Ok(())
+}
+
+/// The requester, the files and the text the timeline shows for the
+/// message just taken in.
+async fn show(desk: &HelpDesk, ticket: &Ticket) -> Result<(), Box<dyn Error>> {
+    let staff = Actor::supervisor(AgentId::new());
+    let r = &ticket.requester;
+    println!(
+        "  from:     {} <{}>",
+        r.name,
+        r.email.as_deref().unwrap_or("")
+    );
+    for a in desk.attachments(&staff, ticket.id).await? {
+        let what = if a.raw_message {
+            "raw message"
+        } else {
+            "attached"
+        };
+        println!(
+            "  {what}: {} ({}, {} bytes)",
+            a.filename, a.content_type, a.size
+        );
+    }
+    let timeline = desk.timeline(&staff, ticket.id).await?;
+    let text = timeline.iter().rev().find_map(|e| match &e.kind {
+        EventKind::CustomerMessage { body, .. } => Some(body.clone()),
+        EventKind::Created(c) => Some(c.description.to_string()),
+        _ => None,
+    });
+    println!("  text:");
+    for line in text.unwrap_or_default().lines() {
+        println!("    | {line}");
+    }
+    Ok(())
+}
+
+fn read_args(mut args: impl Iterator<Item = String>) -> Result<Args, Box<dyn Error>> {
+    let mut intake = IntakeConfig::default();
+    let mut db = PathBuf::from("mail_intake.db");
     let mut inputs = Vec::new();
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
-            "--own-domain" => config = config.own_message_id_domain(value("--own-domain")?),
+            "--db" => db = PathBuf::from(value("--db")?),
+            "--mail-domain" => intake = intake.mail_domain(value("--mail-domain")?),
             "--tag" => {
                 let prefix = value("--tag")?;
                 let suffix = value("--tag")?;
-                config = config.subject_tag(SubjectTag::new(prefix, suffix)?);
+                intake = intake.subject_tag(SubjectTag::new(prefix, suffix)?);
             }
-            "--accept-list" => config = config.accept_list_id(value("--accept-list")?),
+            "--accept-list" => intake.accepted_list_ids.push(value("--accept-list")?),
             _ => inputs.push(PathBuf::from(arg)),
         }
     }
-    Ok((config, inputs))
+    intake.validate()?;
+    Ok(Args { db, intake, inputs })
 }
 
 /// The messages at `path`: the file itself, the messages of a Maildir's
@@ -110,60 +210,4 @@ fn list(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         }
     }
     Ok(files)
-}
-
-fn describe(raw: &[u8], config: &EmailIntakeConfig) {
-    let msg = match parse(raw, config) {
-        Err(e) => {
-            println!("  rejected: {e}");
-            return;
-        }
-        Ok(Parsed::Skipped(skip)) => {
-            println!("  skipped:  {}", skip.reason);
-            println!("  from:     {}", skip.from.as_deref().unwrap_or("(nobody)"));
-            println!("  subject:  {}", skip.subject);
-            return;
-        }
-        Ok(Parsed::Message(msg)) => msg,
-    };
-    let sender = &msg.sender;
-    println!(
-        "  from:     {} <{}>",
-        sender.name.as_deref().unwrap_or(""),
-        sender.email.as_deref().unwrap_or("")
-    );
-    println!("  subject:  {}", msg.subject);
-    println!("  action:   {}", action(&msg, &config.subject_tag));
-    for a in &msg.attachments {
-        println!(
-            "  attached: {} ({}, {} bytes)",
-            a.filename,
-            a.content_type,
-            a.bytes.len()
-        );
-    }
-    let trimmed = msg.full_text.len().saturating_sub(msg.text.len());
-    println!("  text ({trimmed} bytes of quoted history and signature trimmed):");
-    for line in msg.text.lines() {
-        println!("    | {line}");
-    }
-}
-
-/// What the desk would do, in the threading order: the subject tag, then
-/// the Message-IDs the message answers, then a new ticket.
-fn action(msg: &InboundMessage, tag: &SubjectTag) -> String {
-    if let Some(reference) = msg.thread.ticket_ref {
-        return format!("reply to {reference} (subject tag)");
-    }
-    if let Some(id) = msg.thread.message_ids().next() {
-        return format!(
-            "reply to the ticket of <{id}> if the desk sent that message, else a new ticket"
-        );
-    }
-    let subject = clean_subject(&msg.subject, tag);
-    if subject.is_empty() {
-        "new ticket (no subject)".into()
-    } else {
-        format!("new ticket: {subject}")
-    }
 }

@@ -129,6 +129,11 @@ uuid_id!(
     /// so that what they did next can be recorded against it.
     SuggestionId, "suggestion_id"
 );
+uuid_id!(
+    /// Identifies a stored attachment (a file a customer sent, or the raw
+    /// message as received).
+    AttachmentId, "attachment_id"
+);
 
 /// The human-friendly ticket number, printed as `#1042`.
 ///

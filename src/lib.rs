@@ -130,6 +130,8 @@ pub use condition::Condition;
 pub use config::DeskConfig;
 pub use duration::BusinessDuration;
 pub use error::{BoxError, ConfigError, Error, ErrorKind, Result, ValidationError};
+/// Intake: what [`HelpDesk::receive`] did, and the ids of stored attachments.
+pub use id::AttachmentId;
 pub use id::{AgentId, CustomerId, EventId, GroupId, NotificationId, TicketId, TicketRef};
 pub use locale::Locale;
 pub use notify::{
@@ -137,6 +139,7 @@ pub use notify::{
 };
 pub use priority::{Impact, Priority, PriorityOrigin, Urgency};
 pub use service::Backfill;
+pub use service::Received;
 pub use service::Suggestions;
 pub use service::{
     DispatchReport, HelpDesk, HelpDeskBuilder, Idempotent, Portal, PortalQuery, RetryPolicy,

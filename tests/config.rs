@@ -160,7 +160,17 @@ fn mistakes_name_the_full_path_the_value_and_the_reason_once() {
         (
             "[slas]\n".to_owned(),
             "invalid configuration at slas: unknown field; expected one of `lifecycle`, \
-             `classifier`, `calendars`, `sla`, `routing`, `escalation`, `retry`",
+             `classifier`, `calendars`, `sla`, `routing`, `escalation`, `retry`, `intake`",
+        ),
+        (
+            "[intake]\nmail_domain = \"support@desk.example.com\"\n".to_owned(),
+            "invalid configuration at intake.mail_domain: must be a domain name such as \
+             desk.example.com (no `@`, no spaces) (value: support@desk.example.com)",
+        ),
+        (
+            "[intake]\nlimits = { max_attachments = \"ten\" }\n".to_owned(),
+            "invalid configuration at intake.limits.max_attachments: invalid type: string \"ten\", \
+             expected usize (value: ten)",
         ),
         (
             "[retry]\nfirst_delay = \"0s\"\n".to_owned(),

@@ -15,6 +15,7 @@
 //! [escalation]           # escalation policies and the supervisor
 //! [retry]                # notification retries: first_delay, max_delay, inline_lease, batch
 //! [knowledge]            # knowledge base: default_locale, suggestions, draft_category, [[knowledge.categories]]
+//! [intake]               # mail_domain, subject_tag, limits, accepted_list_ids
 //! ```
 //!
 //! Each part has the format its own type documents. A mistake anywhere is
@@ -52,6 +53,7 @@ use crate::calendar::BusinessCalendar;
 use crate::classify::Classifier;
 use crate::error::{ConfigError, Error, Result};
 use crate::escalation::EscalationConfig;
+use crate::intake::IntakeConfig;
 use crate::routing::RoutingConfig;
 use crate::service::RetryPolicy;
 use crate::sla::SlaConfig;
@@ -82,6 +84,8 @@ pub struct DeskConfig {
     /// `[spikes]`: what [`HelpDesk::spikes`](crate::HelpDesk::spikes)
     /// counts as a spike (see [`SpikeRule`](crate::report::SpikeRule)).
     pub spikes: Option<crate::report::SpikeRule>,
+    /// How messages are taken in (`[intake]`: mail domain, subject tag, limits).
+    pub intake: Option<IntakeConfig>,
 }
 
 /// The file as written.
@@ -107,6 +111,7 @@ struct DeskFile {
     reports: Option<crate::report::MetricRules>,
     #[serde(default)]
     spikes: Option<crate::report::SpikeRule>,
+    intake: Option<IntakeConfig>,
 }
 
 /// `[retry]`: durations written like `"10s"`, `"1h"`.
@@ -233,6 +238,9 @@ impl DeskConfig {
         if let Some(rule) = &f.spikes {
             rule.validate().map_err(|e| e.prefixed("spikes"))?;
         }
+        if let Some(i) = &f.intake {
+            i.validate().map_err(|e| e.prefixed("intake"))?;
+        }
         Ok(DeskConfig {
             reports: f.reports,
             spikes: f.spikes,
@@ -243,6 +251,7 @@ impl DeskConfig {
             escalation: f.escalation,
             retry,
             knowledge: f.knowledge,
+            intake: f.intake,
         })
     }
 }

@@ -35,6 +35,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod config;
 mod limits;
 mod message;
 mod tag;
@@ -44,6 +45,7 @@ pub mod text;
 #[cfg_attr(docsrs, doc(cfg(feature = "email")))]
 pub mod email;
 
+pub use config::IntakeConfig;
 pub use limits::{IntakeError, IntakeLimits, MAX_EXTERNAL_ID_BYTES};
 pub use message::{InboundAttachment, InboundMessage, Sender, ThreadHints};
 pub use tag::SubjectTag;

@@ -8,6 +8,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::DeskConfig;
 use crate::error::{ConfigError, Result};
 use crate::escalation::EscalationConfig;
+use crate::intake::IntakeConfig;
 use crate::kb::KnowledgeConfig;
 use crate::notify::{EnglishRenderer, Notifier, Render};
 use crate::routing::RoutingConfig;
@@ -47,6 +48,7 @@ pub struct HelpDeskBuilder {
     reports: Option<Arc<dyn crate::store::ReportStore>>,
     metric_rules: Option<crate::report::MetricRules>,
     spike_rule: Option<crate::report::SpikeRule>,
+    intake: Option<IntakeConfig>,
 }
 
 impl HelpDeskBuilder {
@@ -63,6 +65,7 @@ impl HelpDeskBuilder {
             knowledge,
             reports,
             spikes,
+            intake,
         } = config;
         self.lifecycle = lifecycle.or(self.lifecycle);
         self.classifier = classifier.or(self.classifier);
@@ -73,6 +76,7 @@ impl HelpDeskBuilder {
         self.knowledge_config = knowledge.or(self.knowledge_config);
         self.metric_rules = reports.or(self.metric_rules);
         self.spike_rule = spikes.or(self.spike_rule);
+        self.intake = intake.or(self.intake);
         self
     }
 
@@ -191,6 +195,13 @@ impl HelpDeskBuilder {
         self.spike_rule = Some(rule);
         self
     }
+    /// How messages are taken in ([`HelpDesk::receive`]): the mail domain
+    /// of the desk's own Message-IDs, the subject tag and the size limits
+    /// (default: [`IntakeConfig::default`]).
+    pub fn intake(mut self, intake: IntakeConfig) -> Self {
+        self.intake = Some(intake);
+        self
+    }
 
     /// Validates the configuration and builds the desk.
     pub fn build(self) -> Result<HelpDesk> {
@@ -238,6 +249,8 @@ impl HelpDeskBuilder {
                 (memory, Some(knowledge), Some(reports))
             }
         };
+        let intake = self.intake.unwrap_or_default();
+        intake.validate().map_err(|e| e.prefixed("intake"))?;
         Ok(HelpDesk {
             inner: Arc::new(Inner {
                 store,
@@ -257,6 +270,7 @@ impl HelpDeskBuilder {
                 metric_rules: self.metric_rules.unwrap_or_default(),
                 spike_rule,
                 open_calendar: crate::BusinessCalendar::always_open(),
+                intake,
             }),
         })
     }

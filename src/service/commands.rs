@@ -85,7 +85,7 @@ impl HelpDesk {
         }
     }
 
-    fn context(&self, actor: &Actor) -> Context<'_> {
+    pub(super) fn context(&self, actor: &Actor) -> Context<'_> {
         Context::new(
             &self.inner.lifecycle,
             &self.inner.classifier,
@@ -196,7 +196,11 @@ impl HelpDesk {
     }
 
     /// The draft of a new ticket from its decided `Created` event.
-    fn new_draft(&self, actor: &Actor, created: crate::ticket::TicketCreated) -> Result<Draft> {
+    pub(super) fn new_draft(
+        &self,
+        actor: &Actor,
+        created: crate::ticket::TicketCreated,
+    ) -> Result<Draft> {
         let at = self.inner.clock.now();
         Draft::created(TicketEvent::new(
             TicketId::new(),

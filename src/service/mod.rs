@@ -15,6 +15,7 @@ mod commands;
 mod derive;
 mod draft;
 mod due;
+mod intake;
 mod knowledge;
 mod outbox;
 mod portal;
@@ -43,6 +44,7 @@ pub use builder::HelpDeskBuilder;
 pub use commands::Idempotent;
 pub(crate) use draft::Draft;
 pub use due::RunReport;
+pub use intake::Received;
 pub use knowledge::Suggestions;
 pub use outbox::{DispatchReport, RetryPolicy};
 pub use portal::{Portal, PortalQuery};
@@ -111,6 +113,7 @@ struct Inner {
     spike_rule: crate::report::SpikeRule,
     /// The calendar business time is counted in without SLA policies.
     open_calendar: crate::BusinessCalendar,
+    intake: crate::intake::IntakeConfig,
 }
 
 impl HelpDesk {
@@ -157,10 +160,25 @@ impl HelpDesk {
         // Boxed: the write's state (drafts, the commit, the deliveries) is
         // large, and every future that awaits it would otherwise hold and
         // move it by value.
-        Box::pin(self.write_inner(drafts, key)).await
+        Box::pin(self.write_inner(drafts, key, None)).await
     }
 
-    async fn write_inner(&self, drafts: Vec<Draft>, key: Option<&str>) -> Result<Vec<Ticket>> {
+    /// [`write`](Self::write), storing the inbound message the drafts take
+    /// in with them.
+    async fn write_inbound(
+        &self,
+        drafts: Vec<Draft>,
+        inbound: crate::store::InboundRecord,
+    ) -> Result<Vec<Ticket>> {
+        Box::pin(self.write_inner(drafts, None, Some(inbound))).await
+    }
+
+    async fn write_inner(
+        &self,
+        drafts: Vec<Draft>,
+        key: Option<&str>,
+        inbound: Option<crate::store::InboundRecord>,
+    ) -> Result<Vec<Ticket>> {
         let mut tickets = Vec::with_capacity(drafts.len());
         let mut writes = Vec::with_capacity(drafts.len());
         let mut outbox = Vec::new();
@@ -197,6 +215,9 @@ impl HelpDesk {
         if let Some(key) = key {
             let versions = tickets.iter().map(|t| (t.id, t.version)).collect();
             commit = commit.command(CommandRecord::new(key, versions, now));
+        }
+        if let Some(inbound) = inbound {
+            commit = commit.inbound(inbound);
         }
         let delivered = if inline { outbox.clone() } else { Vec::new() };
         self.inner.store.commit(commit.outbox(outbox)).await?;

@@ -178,6 +178,17 @@ impl<'a> Portal<'a> {
         let page = self.desk.inner.store.list(&q).await?;
         Ok(page.map(|t| self.view(&t)))
     }
+
+    /// The files the customer may see on one of their tickets: those of
+    /// public messages (their own and the desk's), not raw messages.
+    pub async fn attachments(&self, id: TicketId) -> Result<Vec<crate::store::AttachmentInfo>> {
+        self.desk.requester_attachments(&self.actor, id).await
+    }
+
+    /// One file the customer may see (else not found, as for a missing one).
+    pub async fn attachment(&self, id: crate::AttachmentId) -> Result<crate::store::Attachment> {
+        self.desk.requester_attachment(&self.actor, id).await
+    }
 }
 
 /// Which of their tickets a customer lists.

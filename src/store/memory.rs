@@ -72,6 +72,8 @@ struct Inner {
     commands: HashMap<String, CommandRecord, Fast>,
     /// Metric rows by ticket, for reports (`ReportStore`, in `reports`).
     metrics: HashMap<TicketId, crate::report::MetricRow, Fast>,
+    /// Contacts, inbound messages and attachments ([`IntakeStore`]).
+    intake: super::intake::memory::Tables,
 }
 
 #[derive(Debug)]
@@ -262,7 +264,9 @@ impl TicketStore for InMemoryStore {
         check_commit(&commit)?;
         let mut inner = self.lock();
         inner.check_commit(&commit)?;
+        inner.intake.check(&commit)?;
         let inner = &mut *inner;
+        inner.intake.apply(&commit);
         for w in commit.tickets {
             let id = w.ticket.id;
             let assignee = w.ticket.assignee;
@@ -393,6 +397,10 @@ impl TicketStore for InMemoryStore {
     async fn command(&self, key: &str) -> Result<Option<CommandRecord>> {
         Ok(self.lock().commands.get(key).cloned())
     }
+
+    fn intake(&self) -> Option<&dyn super::IntakeStore> {
+        Some(self)
+    }
 }
 
 #[async_trait]
@@ -522,5 +530,33 @@ impl Outbox for InMemoryStore {
             pending: inner.outbox.len() as u64,
             delivered: inner.delivered,
         })
+    }
+}
+
+#[async_trait]
+impl super::IntakeStore for InMemoryStore {
+    async fn contact(&self, key: &super::ContactKey) -> Result<Option<crate::ticket::Requester>> {
+        Ok(self.lock().intake.contact(key))
+    }
+
+    async fn inbound(
+        &self,
+        channel: &crate::ticket::Channel,
+        external_id: &str,
+    ) -> Result<Option<super::InboundEntry>> {
+        let channel = super::intake::channel_key(channel);
+        Ok(self.lock().intake.inbound(&channel, external_id))
+    }
+
+    async fn notification_ticket(&self, id: NotificationId) -> Result<Option<TicketId>> {
+        Ok(self.lock().intake.notification_ticket(id))
+    }
+
+    async fn attachments(&self, ticket: TicketId) -> Result<Vec<super::AttachmentInfo>> {
+        Ok(self.lock().intake.attachments(ticket))
+    }
+
+    async fn attachment(&self, id: crate::id::AttachmentId) -> Result<Option<super::Attachment>> {
+        Ok(self.lock().intake.attachment(id))
     }
 }

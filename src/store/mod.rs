@@ -26,6 +26,7 @@
 //! Each port has a conformance suite that every back end runs (and yours
 //! can, with the `test-util` feature): see `store::conformance`.
 
+pub mod intake;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod kb_sql;
 pub mod knowledge;
@@ -57,6 +58,10 @@ use crate::notify::Notification;
 use crate::priority::Priority;
 use crate::ticket::{Channel, StatusId, Ticket, TicketEvent};
 
+pub use intake::{
+    Attachment, AttachmentInfo, ContactKey, InboundEntry, InboundRecord, IntakeStore,
+    NewAttachment, channel_key,
+};
 pub use knowledge::KnowledgeStore;
 pub use memory::InMemoryStore;
 #[cfg(feature = "postgres")]
@@ -190,6 +195,10 @@ pub struct Commit {
     /// The command's idempotency record. A key the store already holds
     /// fails the whole commit with [`Error::Duplicate`].
     pub command: Option<CommandRecord>,
+    /// The inbound message the command takes in, stored with it (see
+    /// [`IntakeStore`] for the contract). Only for a store whose
+    /// [`TicketStore::intake`] is `Some`.
+    pub inbound: Option<InboundRecord>,
 }
 
 impl Commit {
@@ -216,6 +225,12 @@ impl Commit {
     /// Records the command under its idempotency key.
     pub fn command(mut self, record: CommandRecord) -> Self {
         self.command = Some(record);
+        self
+    }
+
+    /// Stores the inbound message the command takes in.
+    pub fn inbound(mut self, record: InboundRecord) -> Self {
+        self.inbound = Some(record);
         self
     }
 }
@@ -703,6 +718,13 @@ pub trait TicketStore: Send + Sync + fmt::Debug {
 
     /// The command carried out under idempotency key `key`, if any.
     async fn command(&self, key: &str) -> Result<Option<CommandRecord>>;
+
+    /// The store's intake port, when it has one: then its commits store
+    /// [`Commit::inbound`] and index new tickets' requesters (see
+    /// [`IntakeStore`]). `None` (the default) for a store without intake.
+    fn intake(&self) -> Option<&dyn IntakeStore> {
+        None
+    }
 
     /// Inserts a new ticket with its first events and notifications.
     async fn insert(

@@ -329,6 +329,12 @@ impl TicketStore for PostgresStore {
             if let Some(row) = &w.metrics {
                 reports::write_row(&mut tx, row, true).await?;
             }
+            if w.expected_version.is_none() {
+                super::intake::postgres::index_requester(&mut tx, &w.ticket.requester).await?;
+            }
+        }
+        if let Some(inbound) = &commit.inbound {
+            super::intake::postgres::write(&mut tx, inbound).await?;
         }
         for n in &commit.outbox {
             enqueue(&mut tx, n, commit.outbox_not_before).await?;
@@ -410,6 +416,10 @@ impl TicketStore for PostgresStore {
             .await
             .map_err(db("loading a command record"))?;
         Ok(row.map(|(c,)| c.0))
+    }
+
+    fn intake(&self) -> Option<&dyn super::IntakeStore> {
+        Some(self)
     }
 }
 
@@ -556,6 +566,33 @@ impl Outbox for PostgresStore {
             pending: to_u64(all - delivered, "count")?,
             delivered: to_u64(delivered, "count")?,
         })
+    }
+}
+
+#[async_trait]
+impl super::IntakeStore for PostgresStore {
+    async fn contact(&self, key: &super::ContactKey) -> Result<Option<crate::ticket::Requester>> {
+        super::intake::postgres::contact(&self.pool, key).await
+    }
+
+    async fn inbound(
+        &self,
+        channel: &crate::ticket::Channel,
+        external_id: &str,
+    ) -> Result<Option<super::InboundEntry>> {
+        super::intake::postgres::inbound(&self.pool, channel, external_id).await
+    }
+
+    async fn notification_ticket(&self, id: NotificationId) -> Result<Option<TicketId>> {
+        super::intake::postgres::notification_ticket(&self.pool, id).await
+    }
+
+    async fn attachments(&self, ticket: TicketId) -> Result<Vec<super::AttachmentInfo>> {
+        super::intake::postgres::attachments(&self.pool, ticket).await
+    }
+
+    async fn attachment(&self, id: crate::id::AttachmentId) -> Result<Option<super::Attachment>> {
+        super::intake::postgres::attachment(&self.pool, id).await
     }
 }
 

@@ -10,7 +10,8 @@
 //! | [`Outbox`](super::Outbox) | [`outbox`] | [`outbox_conformance_tests!`](crate::outbox_conformance_tests) |
 //! | [`KnowledgeStore`](super::KnowledgeStore) (apart from `Store`) | [`knowledge`] | [`knowledge_store_conformance_tests!`](crate::knowledge_store_conformance_tests) |
 //! | [`ReportStore`](super::ReportStore) | [`reports`] | [`report_store_conformance_tests!`](crate::report_store_conformance_tests) |
-//! | all of them ([`Store`](super::Store) and [`ReportStore`](super::ReportStore)) | | [`store_conformance_tests!`](crate::store_conformance_tests) |
+//! | [`IntakeStore`](super::IntakeStore) | [`intake`] | [`intake_store_conformance_tests!`](crate::intake_store_conformance_tests) |
+//! | all of them ([`Store`](super::Store), [`ReportStore`](super::ReportStore) and [`IntakeStore`](super::IntakeStore)) | | [`store_conformance_tests!`](crate::store_conformance_tests) |
 //!
 //! Each case is a `pub async fn` that takes a fresh, empty store and panics
 //! when the store breaks the contract. A macro instantiates its suite's
@@ -44,6 +45,7 @@
 #![allow(clippy::missing_panics_doc, clippy::many_single_char_names)]
 
 pub mod due;
+pub mod intake;
 pub mod knowledge;
 pub mod outbox;
 pub mod reports;

@@ -1,0 +1,134 @@
+//! The intake tables of the in-memory store.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::{
+    Attachment, AttachmentInfo, ContactKey, InboundEntry, InboundRecord, channel_key,
+    contact_conflict, inbound_duplicate,
+};
+use crate::error::Result;
+use crate::id::{AttachmentId, NotificationId, TicketId};
+use crate::store::Commit;
+use crate::ticket::Requester;
+
+/// Contacts, inbound messages, notifications' tickets and attachments.
+#[derive(Debug, Default)]
+pub(crate) struct Tables {
+    contacts: HashMap<ContactKey, Requester>,
+    /// By `(channel key, external id)`.
+    inbound: HashMap<(String, String), InboundEntry>,
+    /// Every notification ever enqueued: the outbox forgets delivered ones.
+    notifications: HashMap<NotificationId, TicketId>,
+    attachments: HashMap<AttachmentId, AttachmentInfo>,
+    by_ticket: HashMap<TicketId, Vec<AttachmentId>>,
+    /// Contents by SHA-256, shared by every attachment with those bytes.
+    blobs: HashMap<String, Arc<[u8]>>,
+}
+
+impl Tables {
+    /// What the commit's inbound record would break; nothing is changed.
+    pub(crate) fn check(&self, commit: &Commit) -> Result<()> {
+        let Some(r) = &commit.inbound else {
+            return Ok(());
+        };
+        if self
+            .inbound
+            .contains_key(&(channel_key(&r.channel), r.external_id.clone()))
+        {
+            return Err(inbound_duplicate(r));
+        }
+        for key in &r.contacts {
+            if let Some(held) = self.contacts.get(key)
+                && held.id != r.requester.id
+            {
+                return Err(contact_conflict(key));
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the intake part of a checked commit.
+    pub(crate) fn apply(&mut self, commit: &Commit) {
+        for w in &commit.tickets {
+            if w.expected_version.is_none() {
+                for key in ContactKey::of_requester(&w.ticket.requester) {
+                    self.contacts
+                        .entry(key)
+                        .or_insert_with(|| (*w.ticket.requester).clone());
+                }
+            }
+        }
+        for n in &commit.outbox {
+            self.notifications.insert(n.id, n.ticket_id);
+        }
+        let Some(r) = &commit.inbound else { return };
+        self.record(r);
+    }
+
+    fn record(&mut self, r: &InboundRecord) {
+        for key in &r.contacts {
+            self.contacts.insert(key.clone(), r.requester.clone());
+        }
+        self.inbound.insert(
+            (channel_key(&r.channel), r.external_id.clone()),
+            InboundEntry {
+                ticket_id: r.ticket_id,
+                event_id: r.event_id,
+                customer: r.requester.id,
+                at: r.at,
+            },
+        );
+        for a in &r.attachments {
+            let sha256 = a.sha256();
+            self.blobs
+                .entry(sha256.clone())
+                .or_insert_with(|| Arc::from(a.bytes.as_slice()));
+            self.attachments.insert(
+                a.id,
+                AttachmentInfo {
+                    id: a.id,
+                    ticket_id: r.ticket_id,
+                    event_id: r.event_id,
+                    filename: a.filename.clone(),
+                    content_type: a.content_type.clone(),
+                    sniffed_type: a.sniffed_type().map(str::to_owned),
+                    size: a.bytes.len() as u64,
+                    sha256,
+                    raw_message: a.raw_message,
+                    at: r.at,
+                },
+            );
+            self.by_ticket.entry(r.ticket_id).or_default().push(a.id);
+        }
+    }
+
+    pub(crate) fn contact(&self, key: &ContactKey) -> Option<Requester> {
+        self.contacts.get(key).cloned()
+    }
+
+    pub(crate) fn inbound(&self, channel: &str, external_id: &str) -> Option<InboundEntry> {
+        self.inbound
+            .get(&(channel.to_owned(), external_id.to_owned()))
+            .cloned()
+    }
+
+    pub(crate) fn notification_ticket(&self, id: NotificationId) -> Option<TicketId> {
+        self.notifications.get(&id).copied()
+    }
+
+    pub(crate) fn attachments(&self, ticket: TicketId) -> Vec<AttachmentInfo> {
+        self.by_ticket
+            .get(&ticket)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.attachments.get(id).cloned())
+            .collect()
+    }
+
+    pub(crate) fn attachment(&self, id: AttachmentId) -> Option<Attachment> {
+        let info = self.attachments.get(&id)?.clone();
+        let bytes = self.blobs.get(&info.sha256)?.to_vec();
+        Some(Attachment::new(info, bytes))
+    }
+}
