@@ -83,6 +83,7 @@ mod spikes;
 
 pub use bucket::Bucket;
 pub use chart::{Chart, ChartKind};
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) use compute::Counts;
 pub use compute::{GroupKey, Report, ReportRow, compute};
 pub use figures::{
