@@ -40,6 +40,7 @@ fn every_readme_toml_block_loads() {
             "[classifier",
             "[lifecycle",
             "[intake",
+            "[knowledge",
         ]
         .iter()
         .any(|t| block.contains(t))

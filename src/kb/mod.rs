@@ -89,5 +89,6 @@ pub use model::{
     Article, ArticleId, ArticleKind, ArticleState, CategoryId, CategoryNode, CategoryTree, Locale,
     NodeKind, Translation, Version, Voter,
 };
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) use snippet::Highlighter;
 pub use view::ArticleView;

@@ -17,7 +17,8 @@ pub(crate) struct DocRow {
     pub(crate) title_idx: String,
     /// The folded words of the body.
     pub(crate) body_idx: String,
-    /// Words in title and body.
+    /// Words in title and body (PostgreSQL's BM25 needs it; FTS5 counts itself).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) len: i32,
 }
 
