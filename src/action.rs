@@ -44,6 +44,8 @@ pub enum Action {
     ViewSla,
     /// Change the desk's configuration.
     Configure,
+    /// Erase a requester's personal data, and read the erasure records (admins only).
+    EraseRequester,
 }
 
 impl fmt::Display for Action {
@@ -68,6 +70,7 @@ impl fmt::Display for Action {
             Action::UpdateRequester => "correct contact details",
             Action::ViewSla => "see SLA clocks",
             Action::Configure => "configure the desk",
+            Action::EraseRequester => "erase requesters' personal data",
         })
     }
 }

@@ -9,8 +9,10 @@ use crate::config::DeskConfig;
 use crate::error::{ConfigError, Result};
 use crate::escalation::EscalationConfig;
 use crate::notify::{EnglishRenderer, Notifier, Render};
+use crate::privacy::{EncryptedStore, ErasureHook, KeyProvider};
 use crate::routing::RoutingConfig;
 use crate::sla::SlaConfig;
+use crate::store::PrivacyStore;
 use crate::store::{InMemoryStore, Store};
 use crate::ticket::Lifecycle;
 
@@ -41,6 +43,8 @@ pub struct HelpDeskBuilder {
     routing: Option<RoutingConfig>,
     escalation: Option<EscalationConfig>,
     sla: Option<SlaConfig>,
+    privacy: Option<(Arc<dyn PrivacyStore>, Arc<dyn KeyProvider>)>,
+    erasure_hooks: Vec<Arc<dyn ErasureHook>>,
 }
 
 impl HelpDeskBuilder {
@@ -122,6 +126,24 @@ impl HelpDeskBuilder {
         self
     }
 
+    /// Encrypts requesters' personal data at rest: data keys wrapped by
+    /// `provider` are kept in `keys` (usually the same back end as the
+    /// [`store`](Self::store)), and the store is wrapped in an
+    /// [`EncryptedStore`]. Needed by [`HelpDesk::erase_requester`]. Without
+    /// it the desk stores everything in clear (see [`privacy`](crate::privacy)).
+    /// Call [`HelpDesk::verify_privacy`] at start to fail early on a wrong
+    /// key-encryption key.
+    pub fn privacy(mut self, keys: Arc<dyn PrivacyStore>, provider: Arc<dyn KeyProvider>) -> Self {
+        self.privacy = Some((keys, provider));
+        self
+    }
+    /// Erases requesters' data kept outside tickets on every
+    /// [`HelpDesk::erase_requester`] (call once per hook).
+    pub fn erasure_hook(mut self, hook: Arc<dyn ErasureHook>) -> Self {
+        self.erasure_hooks.push(hook);
+        self
+    }
+
     /// Validates the configuration and builds the desk.
     pub fn build(self) -> Result<HelpDesk> {
         let lifecycle = self.lifecycle.unwrap_or_default();
@@ -149,9 +171,17 @@ impl HelpDeskBuilder {
         if let Some(sla) = &self.sla {
             sla.validate_for(&lifecycle)?;
         }
+        let store = self.store.unwrap_or_else(|| Arc::new(InMemoryStore::new()));
+        let (store, privacy) = match self.privacy {
+            Some((keys, provider)) => {
+                let encrypted = Arc::new(EncryptedStore::new(store, keys, provider));
+                (encrypted.clone() as Arc<dyn Store>, Some(encrypted))
+            }
+            None => (store, None),
+        };
         Ok(HelpDesk {
             inner: Arc::new(Inner {
-                store: self.store.unwrap_or_else(|| Arc::new(InMemoryStore::new())),
+                store,
                 notifier: self.notifier,
                 renderer: self.renderer.unwrap_or_else(|| Arc::new(EnglishRenderer)),
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
@@ -162,6 +192,8 @@ impl HelpDeskBuilder {
                 escalation: self.escalation,
                 turns: Mutex::default(),
                 sla: self.sla,
+                privacy,
+                erasure_hooks: self.erasure_hooks,
             }),
         })
     }

@@ -17,6 +17,7 @@ mod draft;
 mod due;
 mod outbox;
 mod portal;
+mod privacy;
 mod routing;
 mod sla;
 
@@ -96,6 +97,10 @@ struct Inner {
     /// on its own, which stays fair on average and needs no shared state.
     turns: Mutex<HashMap<GroupId, usize>>,
     sla: Option<SlaConfig>,
+    /// The encrypting store around `store`, when a key provider is plugged in.
+    privacy: Option<Arc<crate::privacy::EncryptedStore>>,
+    /// Erasure of requesters' data outside tickets.
+    erasure_hooks: Vec<Arc<dyn crate::privacy::ErasureHook>>,
 }
 
 impl HelpDesk {

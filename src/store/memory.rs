@@ -14,6 +14,8 @@ use crate::id::{AgentId, NotificationId, TicketId, TicketRef};
 use crate::notify::Notification;
 use crate::ticket::{Ticket, TicketEvent};
 
+mod privacy;
+
 /// A thread-safe store that keeps everything in memory.
 ///
 /// Fast and dependency-free: the default for tests, demos and simulations.
@@ -32,6 +34,8 @@ use crate::ticket::{Ticket, TicketEvent};
 #[derive(Debug, Default)]
 pub struct InMemoryStore {
     inner: Mutex<Inner>,
+    /// Data keys and erasure records (the privacy port).
+    privacy: Mutex<privacy::Tables>,
 }
 
 /// The maps' hasher: the keys are ids with random bits and strings the

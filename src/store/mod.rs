@@ -29,6 +29,7 @@
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod privacy;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql_common;
 #[cfg(feature = "sqlite")]
@@ -55,6 +56,7 @@ pub use memory::InMemoryStore;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::PostgresStore;
+pub use privacy::{KeyLookup, PrivacyStore, WrappedKey};
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::SqliteStore;

@@ -294,6 +294,13 @@ pub enum EventKind {
         /// When it was fulfilled.
         at: DateTime<Utc>,
     },
+    /// The requester's personal data was erased on request (their data key
+    /// destroyed): every personal field of the ticket reads `[erased]`
+    /// from here on, and in the events before, which stay in place.
+    RequesterErased {
+        /// The legal basis the admin gave.
+        basis: String,
+    },
 }
 
 impl EventKind {
@@ -322,6 +329,7 @@ impl EventKind {
             EventKind::SlaBreached { .. } => "sla_breached",
             EventKind::SlaMet { .. } => "sla_met",
             EventKind::RequesterUpdated { .. } => "requester_updated",
+            EventKind::RequesterErased { .. } => "requester_erased",
         }
     }
 }
@@ -510,6 +518,25 @@ impl Ticket {
                     r.organization = Some(v.clone());
                 }
             }
+            EventKind::RequesterErased { .. } => self.erase_personal(),
+        }
+    }
+
+    /// Every personal field replaced by `[erased]` (what the events before
+    /// an erasure read as, once the requester's key is gone).
+    fn erase_personal(&mut self) {
+        const ERASED: &str = "[erased]";
+        let r = Arc::make_mut(&mut self.requester);
+        ERASED.clone_into(&mut r.name);
+        for v in [&mut r.email, &mut r.phone, &mut r.organization]
+            .into_iter()
+            .flatten()
+        {
+            ERASED.clone_into(v);
+        }
+        self.description = ERASED.into();
+        for v in self.fields.values_mut() {
+            *v = FieldValue::Text(ERASED.to_owned());
         }
     }
 

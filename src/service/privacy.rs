@@ -1,0 +1,228 @@
+//! Erasure on request: crypto-shredding a requester's data, and its audit trail.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use super::{Draft, HelpDesk};
+use crate::access::{Action, Actor};
+use crate::error::{Error, Result};
+use crate::id::{CustomerId, TicketId};
+use crate::privacy::seal::{self, Slot};
+use crate::privacy::{EncryptedStore, ErasureRecord};
+use crate::store::{PrivacyStore, TicketFilter, TicketQuery};
+use crate::ticket::{EventKind, FieldValue, TicketEvent};
+
+const NO_PRIVACY: Error = Error::NotConfigured {
+    what: "key provider",
+    how: "plug one in with HelpDeskBuilder::privacy: erasure destroys the requester's data \
+          key, and a desk without encryption has none",
+};
+
+/// Whether `e` still carries personal data in clear (after opening).
+fn is_personal(e: &TicketEvent) -> bool {
+    let mut e = e.clone();
+    let mut personal = false;
+    // The visitor only reads here; it cannot fail.
+    let _ = seal::event(&mut e, &mut |slot| {
+        personal |= match slot {
+            Slot::Text(s) => !seal::is_marker(s),
+            Slot::Field(FieldValue::Text(s)) => !seal::is_marker(s),
+            Slot::Field(_) => true,
+        };
+        Ok(())
+    });
+    personal
+}
+
+impl HelpDesk {
+    fn privacy_store(&self) -> Result<&Arc<EncryptedStore>> {
+        self.inner.privacy.as_ref().ok_or(NO_PRIVACY)
+    }
+
+    /// Checks at start that the key provider's key-encryption key opens the
+    /// data keys stored (see [`EncryptedStore::verify`]): a wrong one is
+    /// [`Error::Config`], never garbage text later. A desk without
+    /// [`privacy`](crate::HelpDeskBuilder::privacy) has nothing to check.
+    pub async fn verify_privacy(&self) -> Result<()> {
+        match &self.inner.privacy {
+            Some(p) => p.verify().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Erases requester `customer`'s personal data (the right to erasure):
+    /// destroys their data keys, so nothing sealed under them opens again,
+    /// even with the key-encryption key; appends
+    /// [`EventKind::RequesterErased`] to each of their tickets (replay then
+    /// reads `[erased]` for every personal field); drops their undelivered
+    /// notifications; runs the [erasure hooks](crate::HelpDeskBuilder::erasure_hook);
+    /// and keeps an [`ErasureRecord`] (who, when, `basis`, counts; never the data).
+    ///
+    /// Statuses, times, priorities and SLA records stay, so reports do not
+    /// change. Idempotent: erasing again touches only what came since, and
+    /// when nothing did returns the last record unchanged. Admins only
+    /// ([`Error::Forbidden`] otherwise); a desk without a key provider is
+    /// [`Error::NotConfigured`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use helpdesk::privacy::{ERASED, LocalKeyProvider};
+    /// use helpdesk::{Actor, AgentId, Channel, CustomerId, HelpDesk, InMemoryStore, NewTicket, Requester};
+    /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+    /// let store = Arc::new(InMemoryStore::new());
+    /// let desk = HelpDesk::builder()
+    ///     .store(store.clone())
+    ///     .privacy(store, Arc::new(LocalKeyProvider::from_bytes([42; 32])))
+    ///     .build()?;
+    /// let ada = CustomerId::new();
+    /// let t = desk.portal(ada).open(NewTicket::new(
+    ///     Requester::new(ada, "Ada").email("ada@example.com"), Channel::Portal,
+    ///     "Invoice question", "My card ends in 4242.")).await?;
+    /// let admin = Actor::admin(AgentId::new());
+    /// let record = desk.erase_requester(&admin, ada, "GDPR art. 17, request 114").await?;
+    /// assert_eq!(record.tickets, 1);
+    /// let after = desk.get(&admin, t.id).await?;
+    /// assert_eq!(after.requester.name, ERASED);
+    /// assert_eq!(&*after.description, ERASED);
+    /// assert_eq!(after.status.as_str(), "new"); // the bookkeeping stays
+    /// assert_eq!(desk.erasures(&admin, Some(ada)).await?, vec![record]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn erase_requester(
+        &self,
+        admin: &Actor,
+        customer: CustomerId,
+        basis: &str,
+    ) -> Result<ErasureRecord> {
+        let work = self.erase_inner(admin, customer, basis);
+        self.traced("erase_requester", None, admin.kind(), work)
+            .await
+    }
+
+    async fn erase_inner(
+        &self,
+        admin: &Actor,
+        customer: CustomerId,
+        basis: &str,
+    ) -> Result<ErasureRecord> {
+        admin.authorize(Action::EraseRequester, None)?;
+        let basis = basis.trim();
+        if basis.is_empty() {
+            return Err(Error::validation(
+                "basis",
+                "an erasure needs its legal basis (e.g. `GDPR art. 17(1)(a), request 114`)",
+            ));
+        }
+        let privacy = self.privacy_store()?;
+        let at = self.inner.clock.now();
+
+        // What is still personal, read before the keys go.
+        let tickets = self.tickets_of(customer).await?;
+        let mut todo = Vec::new();
+        let mut events = 0;
+        for id in &tickets {
+            let timeline = self.inner.store.timeline(*id).await?;
+            let personal = timeline.iter().filter(|e| is_personal(e)).count() as u64;
+            let erased = timeline
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::RequesterErased { .. }));
+            if personal > 0 || !erased {
+                todo.push(*id);
+                events += personal;
+            }
+        }
+
+        let mut keys = privacy.destroy_data_keys(customer, at).await?;
+        for id in &todo {
+            self.mark_erased(admin, *id, basis).await?;
+        }
+        let notifications = privacy.drop_pending_notifications(&tickets).await?;
+        // A command that committed between the first destruction and the
+        // marks sealed its data under a fresh key: that one goes too.
+        keys += privacy.destroy_data_keys(customer, at).await?;
+
+        let mut elsewhere = BTreeMap::new();
+        for hook in &self.inner.erasure_hooks {
+            let n = hook.erase(customer, at).await?;
+            if n > 0 {
+                elsewhere.insert(hook.name().to_owned(), n);
+            }
+        }
+
+        let nothing = todo.is_empty() && keys == 0 && notifications == 0 && elsewhere.is_empty();
+        if nothing && let Some(last) = privacy.erasures(Some(customer)).await?.pop() {
+            return Ok(last);
+        }
+        let record = ErasureRecord {
+            id: Uuid::now_v7(),
+            customer,
+            by: admin.agent_id(),
+            at,
+            basis: basis.to_owned(),
+            tickets: todo.len() as u64,
+            events,
+            notifications,
+            keys,
+            elsewhere,
+        };
+        privacy.record_erasure(&record).await?;
+        tracing::info!(
+            customer = %customer,
+            tickets = record.tickets,
+            events = record.events,
+            notifications = record.notifications,
+            "requester erased"
+        );
+        Ok(record)
+    }
+
+    /// Appends the erasure event to one ticket, from a fresh load per attempt.
+    async fn mark_erased(&self, admin: &Actor, id: TicketId, basis: &str) -> Result<()> {
+        self.retrying(|| async move {
+            let Some(ticket) = self.inner.store.load(id).await? else {
+                return Ok(Vec::new());
+            };
+            let mut d = Draft::on(ticket, self.inner.clock.now());
+            d.record_as(
+                admin.event_actor(),
+                EventKind::RequesterErased {
+                    basis: basis.to_owned(),
+                },
+            )?;
+            self.write(vec![d], None).await
+        })
+        .await
+        .map(drop)
+    }
+
+    /// Every ticket requested by `customer`.
+    async fn tickets_of(&self, customer: CustomerId) -> Result<Vec<TicketId>> {
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let query =
+                TicketQuery::new(TicketFilter::default().requester(customer), 1000).after(after);
+            let page = self.inner.store.list(&query).await?;
+            out.extend(page.items.iter().map(|t| t.id));
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// The erasure records, oldest first (only `customer`'s when given).
+    /// Admins only.
+    pub async fn erasures(
+        &self,
+        admin: &Actor,
+        customer: Option<CustomerId>,
+    ) -> Result<Vec<ErasureRecord>> {
+        admin.authorize(Action::EraseRequester, None)?;
+        self.privacy_store()?.erasures(customer).await
+    }
+}
