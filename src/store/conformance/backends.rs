@@ -93,3 +93,26 @@ pub(crate) async fn postgres_teardown((store, schema): (crate::store::PostgresSt
 }
 #[cfg(feature = "postgres")]
 store_conformance_tests!(postgres, postgres_setup, postgres_teardown);
+
+// The same suites through the encrypting wrapper: sealing and opening
+// personal data must be invisible to every contract.
+fn encrypted(
+    backend: std::sync::Arc<impl crate::Store + crate::store::PrivacyStore + 'static>,
+) -> crate::privacy::EncryptedStore {
+    let kek = std::sync::Arc::new(crate::privacy::LocalKeyProvider::from_bytes([9; 32]));
+    crate::privacy::EncryptedStore::new(backend.clone(), backend, kek)
+}
+
+#[allow(clippy::unused_async)] // the macro awaits every setup
+async fn encrypted_memory_setup() -> Option<(crate::privacy::EncryptedStore, ())> {
+    Some((encrypted(std::sync::Arc::new(InMemoryStore::new())), ()))
+}
+store_conformance_tests!(encrypted_memory, encrypted_memory_setup);
+
+#[cfg(feature = "sqlite")]
+async fn encrypted_sqlite_setup() -> Option<(crate::privacy::EncryptedStore, tempfile::TempDir)> {
+    let (store, dir) = sqlite_file_setup().await?;
+    Some((encrypted(std::sync::Arc::new(store)), dir))
+}
+#[cfg(feature = "sqlite")]
+store_conformance_tests!(encrypted_sqlite, encrypted_sqlite_setup);

@@ -8,7 +8,8 @@
 //! | [`TicketStore`] | [`tickets`] | [`ticket_store_conformance_tests!`](crate::ticket_store_conformance_tests) |
 //! | [`DueIndex`](super::DueIndex) | [`due`] | [`due_index_conformance_tests!`](crate::due_index_conformance_tests) |
 //! | [`Outbox`](super::Outbox) | [`outbox`] | [`outbox_conformance_tests!`](crate::outbox_conformance_tests) |
-//! | all three ([`Store`](super::Store)) | | [`store_conformance_tests!`](crate::store_conformance_tests) |
+//! | [`PrivacyStore`](super::PrivacyStore) | [`privacy`] | [`privacy_store_conformance_tests!`](crate::privacy_store_conformance_tests) |
+//! | all of them ([`Store`](super::Store) + [`PrivacyStore`](super::PrivacyStore)) | | [`store_conformance_tests!`](crate::store_conformance_tests) |
 //!
 //! Each case is a `pub async fn` that takes a fresh, empty store and panics
 //! when the store breaks the contract. A macro instantiates its suite's
@@ -43,6 +44,7 @@
 
 pub mod due;
 pub mod outbox;
+pub mod privacy;
 pub mod tickets;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -94,12 +94,14 @@ impl PrivacyStore for InMemoryStore {
     }
 
     async fn erasures(&self, customer: Option<CustomerId>) -> Result<Vec<ErasureRecord>> {
-        Ok(self
+        let mut out: Vec<ErasureRecord> = self
             .privacy()
             .erasures
             .iter()
             .filter(|r| customer.is_none_or(|c| r.customer == c))
             .cloned()
-            .collect())
+            .collect();
+        out.sort_by_key(|r| (r.at, r.id));
+        Ok(out)
     }
 }

@@ -1,0 +1,126 @@
+//! The [`PrivacyStore`] contract: one live data key per requester (the
+//! first stored wins), destruction that leaves the id known as destroyed,
+//! dropping undelivered notifications only, and the erasure audit trail.
+
+use std::collections::BTreeMap;
+
+use chrono::Duration;
+use uuid::Uuid;
+
+use super::{created, notification, t0};
+use crate::id::CustomerId;
+use crate::privacy::ErasureRecord;
+use crate::store::{KeyLookup, PrivacyStore, Store, WrappedKey};
+
+fn key(customer: CustomerId, byte: u8) -> WrappedKey {
+    WrappedKey::new(Uuid::now_v7(), customer, "test-kek", vec![byte; 72])
+}
+
+/// The first key stored for a requester is theirs; a second is refused
+/// quietly and the first returned.
+pub async fn data_keys_first_stored_wins<S: Store + PrivacyStore + ?Sized>(store: &S) {
+    let ada = CustomerId::new();
+    assert_eq!(store.live_data_key(ada).await.unwrap(), None);
+    let first = key(ada, 1);
+    assert_eq!(store.add_data_key(first.clone()).await.unwrap(), first);
+    let second = key(ada, 2);
+    assert_eq!(store.add_data_key(second.clone()).await.unwrap(), first);
+    assert_eq!(store.live_data_key(ada).await.unwrap(), Some(first.clone()));
+    assert_eq!(
+        store.data_key(first.id).await.unwrap(),
+        KeyLookup::Live(first)
+    );
+    assert_eq!(store.data_key(second.id).await.unwrap(), KeyLookup::Unknown);
+    // Another requester has their own.
+    let bob = key(CustomerId::new(), 3);
+    assert_eq!(store.add_data_key(bob.clone()).await.unwrap(), bob);
+}
+
+/// Destroyed keys are gone for good but known as destroyed; the requester
+/// may get a fresh key afterwards, and other requesters keep theirs.
+pub async fn destroyed_keys_stay_known_as_destroyed<S: Store + PrivacyStore + ?Sized>(store: &S) {
+    let ada = CustomerId::new();
+    let bob = key(CustomerId::new(), 9);
+    store.add_data_key(bob.clone()).await.unwrap();
+    let old = key(ada, 1);
+    store.add_data_key(old.clone()).await.unwrap();
+    assert_eq!(store.destroy_data_keys(ada, t0()).await.unwrap(), 1);
+    assert_eq!(store.destroy_data_keys(ada, t0()).await.unwrap(), 0);
+    assert_eq!(store.data_key(old.id).await.unwrap(), KeyLookup::Destroyed);
+    assert_eq!(store.live_data_key(ada).await.unwrap(), None);
+    let fresh = key(ada, 2);
+    assert_eq!(store.add_data_key(fresh.clone()).await.unwrap(), fresh);
+    assert_eq!(store.data_key(old.id).await.unwrap(), KeyLookup::Destroyed);
+    assert_eq!(store.data_key(bob.id).await.unwrap(), KeyLookup::Live(bob));
+}
+
+/// Dropping a ticket's notifications removes its undelivered entries only.
+pub async fn dropping_notifications_spares_delivered_and_others<
+    S: Store + PrivacyStore + ?Sized,
+>(
+    store: &S,
+) {
+    let (a, ea) = created(store.next_reference().await.unwrap(), "erased");
+    let (b, eb) = created(store.next_reference().await.unwrap(), "kept");
+    let sent = notification(&a, "a:1", t0());
+    let waiting = notification(&a, "a:2", t0());
+    let other = notification(&b, "b:1", t0());
+    store
+        .insert(a.clone(), vec![ea], vec![sent.clone(), waiting])
+        .await
+        .unwrap();
+    store
+        .insert(b, vec![eb], vec![other.clone()])
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_outbox(t0(), 1, t0() + Duration::minutes(1))
+        .await
+        .unwrap();
+    store
+        .mark_delivered(claimed[0].notification.id, t0())
+        .await
+        .unwrap();
+    assert_eq!(store.drop_pending_notifications(&[a.id]).await.unwrap(), 1);
+    assert_eq!(store.drop_pending_notifications(&[a.id]).await.unwrap(), 0);
+    let stats = store.outbox_stats().await.unwrap();
+    assert_eq!(stats.delivered, 1);
+    let left = store
+        .claim_outbox(t0() + Duration::hours(1), 10, t0() + Duration::hours(2))
+        .await
+        .unwrap();
+    let ids: Vec<_> = left.iter().map(|e| e.notification.ticket_id).collect();
+    assert!(ids.iter().all(|t| *t != a.id), "{ids:?}");
+    assert!(ids.contains(&other.ticket_id));
+}
+
+/// Erasure records come back oldest first, all or one requester's.
+pub async fn erasure_records_are_listed<S: Store + PrivacyStore + ?Sized>(store: &S) {
+    let ada = CustomerId::new();
+    let bob = CustomerId::new();
+    let record = |customer, minutes| ErasureRecord {
+        id: Uuid::now_v7(),
+        customer,
+        by: None,
+        at: t0() + Duration::minutes(minutes),
+        basis: "GDPR art. 17".into(),
+        tickets: 2,
+        events: 7,
+        notifications: 1,
+        keys: 1,
+        elsewhere: BTreeMap::from([("kb_votes".to_owned(), 3)]),
+    };
+    let later = record(ada, 5);
+    let earlier = record(bob, 1);
+    store.record_erasure(&later).await.unwrap();
+    store.record_erasure(&earlier).await.unwrap();
+    assert_eq!(
+        store.erasures(None).await.unwrap(),
+        vec![earlier.clone(), later.clone()]
+    );
+    assert_eq!(store.erasures(Some(ada)).await.unwrap(), vec![later]);
+    assert_eq!(
+        store.erasures(Some(CustomerId::new())).await.unwrap(),
+        vec![]
+    );
+}
