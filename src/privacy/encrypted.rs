@@ -474,6 +474,19 @@ impl PrivacyStore for EncryptedStore {
     async fn drop_pending_notifications(&self, tickets: &[TicketId]) -> Result<u64> {
         self.keys.drop_pending_notifications(tickets).await
     }
+    async fn rewrite_events(&self, ticket: &Ticket, events: &[TicketEvent]) -> Result<()> {
+        let customer = ticket.requester.id;
+        let mut ticket = ticket.clone();
+        self.seal_with(customer, &mut ticket, seal::ticket).await?;
+        let mut events = events.to_vec();
+        for e in &mut events {
+            self.seal_with(customer, e, seal::event).await?;
+        }
+        self.keys.rewrite_events(&ticket, &events).await
+    }
+    async fn delete_ticket(&self, id: TicketId, version: u64) -> Result<bool> {
+        self.keys.delete_ticket(id, version).await
+    }
     async fn record_erasure(&self, record: &super::ErasureRecord) -> Result<()> {
         self.keys.record_erasure(record).await
     }

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::error::Result;
 use crate::id::{CustomerId, TicketId};
 use crate::privacy::ErasureRecord;
+use crate::ticket::{Ticket, TicketEvent};
 
 /// One requester's data key as stored: wrapped under the key-encryption key.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +89,11 @@ pub enum KeyLookup {
 ///   `add_data_key` for the same requester stores a fresh key.
 /// - [`drop_pending_notifications`](Self::drop_pending_notifications)
 ///   deletes undelivered outbox entries; delivered ones stay as they are.
+/// - [`rewrite_events`](Self::rewrite_events) and
+///   [`delete_ticket`](Self::delete_ticket) are the **only** writes that
+///   change or remove stored events (redaction, retention). They are fenced
+///   by the ticket's version like a commit, and the SQL back ends allow them
+///   past the append-only triggers for their own transaction only.
 #[async_trait]
 pub trait PrivacyStore: Send + Sync + fmt::Debug {
     /// The live data key of `customer`, if any.
@@ -105,6 +111,16 @@ pub trait PrivacyStore: Send + Sync + fmt::Debug {
 
     /// Deletes the undelivered outbox entries of these tickets; returns how many.
     async fn drop_pending_notifications(&self, tickets: &[TicketId]) -> Result<u64>;
+
+    /// Replaces ticket `ticket.id`'s snapshot with `ticket` and each of
+    /// `events` (matched by seq) in place, if the stored version is still
+    /// `ticket.version` (else [`Error::Conflict`](crate::Error::Conflict)).
+    /// The old content is overwritten, not kept. Nothing else may rewrite history.
+    async fn rewrite_events(&self, ticket: &Ticket, events: &[TicketEvent]) -> Result<()>;
+
+    /// Deletes ticket `id` with its events, tags, schedule and every outbox
+    /// entry, if it is still at `version`; `false` when it changed or is gone.
+    async fn delete_ticket(&self, id: TicketId, version: u64) -> Result<bool>;
 
     /// Appends an erasure record to the audit trail.
     async fn record_erasure(&self, record: &ErasureRecord) -> Result<()>;

@@ -124,3 +124,87 @@ pub async fn erasure_records_are_listed<S: Store + PrivacyStore + ?Sized>(store:
         vec![]
     );
 }
+
+/// Rewriting replaces the snapshot and the named events in place, fenced
+/// by the version; a stale version or an unknown seq changes nothing.
+pub async fn rewrite_events_in_place<S: Store + PrivacyStore + ?Sized>(store: &S) {
+    use crate::ticket::EventKind;
+    let (mut t, e1) = created(store.next_reference().await.unwrap(), "redact me");
+    store
+        .insert(t.clone(), vec![e1.clone()], vec![])
+        .await
+        .unwrap();
+    let v1 = t.clone();
+    let e2 = super::note(&mut t, "the password is hunter2");
+    store
+        .save(t.clone(), vec![e2.clone()], 1, vec![])
+        .await
+        .unwrap();
+
+    let mut redacted = e2.clone();
+    redacted.kind = EventKind::InternalNote {
+        body: crate::privacy::REDACTED.into(),
+    };
+    let err = store
+        .rewrite_events(&v1, &[redacted.clone()])
+        .await
+        .unwrap_err();
+    assert!(err.is_conflict(), "{err}");
+    let mut beyond = redacted.clone();
+    beyond.seq = 9;
+    assert!(
+        store
+            .rewrite_events(&t, &[redacted.clone(), beyond])
+            .await
+            .is_err()
+    );
+    assert_eq!(store.timeline(t.id).await.unwrap(), vec![e1.clone(), e2]);
+
+    let mut snapshot = t.clone();
+    snapshot.description = crate::privacy::REDACTED.into();
+    store
+        .rewrite_events(&snapshot, &[redacted.clone()])
+        .await
+        .unwrap();
+    assert_eq!(store.timeline(t.id).await.unwrap(), vec![e1, redacted]);
+    assert_eq!(store.load(t.id).await.unwrap(), Some(snapshot));
+}
+
+/// Deleting removes the ticket, its timeline and its notifications, fenced
+/// by the version; other tickets stay.
+pub async fn delete_ticket_removes_everything<S: Store + PrivacyStore + ?Sized>(store: &S) {
+    let (a, ea) = created(store.next_reference().await.unwrap(), "delete me");
+    let (b, eb) = created(store.next_reference().await.unwrap(), "keep me");
+    store
+        .commit(
+            crate::store::Commit::tickets(vec![
+                super::write(&a, vec![ea], None, Some(t0())),
+                super::write(&b, vec![eb.clone()], None, None),
+            ])
+            .outbox(vec![
+                notification(&a, "a:1", t0()),
+                notification(&b, "b:1", t0()),
+            ]),
+        )
+        .await
+        .unwrap();
+    assert!(!store.delete_ticket(a.id, 2).await.unwrap());
+    assert!(store.delete_ticket(a.id, 1).await.unwrap());
+    assert!(!store.delete_ticket(a.id, 1).await.unwrap());
+    assert_eq!(store.load(a.id).await.unwrap(), None);
+    assert_eq!(store.load_by_reference(a.reference).await.unwrap(), None);
+    assert!(store.timeline(a.id).await.unwrap().is_empty());
+    assert_eq!(store.next_deadline(a.id).await.unwrap(), None);
+    let due = store
+        .claim_due(t0() + Duration::hours(1), 10, t0() + Duration::hours(2))
+        .await
+        .unwrap();
+    assert!(due.is_empty(), "{due:?}");
+    let left = store
+        .claim_outbox(t0() + Duration::hours(1), 10, t0() + Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].notification.ticket_id, b.id);
+    assert_eq!(store.timeline(b.id).await.unwrap(), vec![eb]);
+}

@@ -8,10 +8,12 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::InMemoryStore;
+use crate::error::Error;
 use crate::error::Result;
 use crate::id::{CustomerId, TicketId};
 use crate::privacy::ErasureRecord;
 use crate::store::{KeyLookup, PrivacyStore, WrappedKey};
+use crate::ticket::{Ticket, TicketEvent};
 
 #[derive(Debug, Default)]
 pub(super) struct Tables {
@@ -86,6 +88,69 @@ impl PrivacyStore for InMemoryStore {
             inner.queue.remove(&(*at, *id));
         }
         Ok(gone.len() as u64)
+    }
+
+    async fn rewrite_events(&self, ticket: &Ticket, events: &[TicketEvent]) -> Result<()> {
+        let mut inner = self.lock();
+        let Some(row) = inner.tickets.get_mut(&ticket.id) else {
+            return Err(Error::not_found("ticket", ticket.id));
+        };
+        if row.ticket.version != ticket.version {
+            return Err(Error::Conflict {
+                what: "ticket",
+                id: ticket.id.to_string(),
+                expected: ticket.version,
+                actual: row.ticket.version,
+            });
+        }
+        // Check every seq before changing anything: all or nothing.
+        let index = |seq: u64| usize::try_from(seq).ok().and_then(|s| s.checked_sub(1));
+        for e in events {
+            if e.ticket_id != ticket.id || index(e.seq).is_none_or(|i| i >= row.events.len()) {
+                return Err(Error::validation(
+                    "events",
+                    format!("ticket {} has no event {}", ticket.id, e.seq),
+                ));
+            }
+        }
+        for e in events {
+            if let Some(i) = index(e.seq) {
+                row.events[i] = e.clone();
+            }
+        }
+        row.ticket = ticket.clone();
+        Ok(())
+    }
+
+    async fn delete_ticket(&self, id: TicketId, version: u64) -> Result<bool> {
+        let mut inner = self.lock();
+        if inner
+            .tickets
+            .get(&id)
+            .is_none_or(|r| r.ticket.version != version)
+        {
+            return Ok(false);
+        }
+        let Some(row) = inner.tickets.remove(&id) else {
+            return Ok(false);
+        };
+        inner.order.remove(&id);
+        inner.by_ref.remove(&row.ticket.reference);
+        inner.reassign(id, row.ticket.assignee, None);
+        if let (Some(d), None) = (row.schedule.next_deadline, row.lease_until) {
+            inner.deadlines.remove(&(d, id));
+        }
+        let gone: Vec<_> = inner
+            .outbox
+            .iter()
+            .filter(|(_, r)| r.notification.ticket_id == id)
+            .map(|(nid, r)| (*nid, r.available_at))
+            .collect();
+        for (nid, at) in gone {
+            inner.outbox.remove(&nid);
+            inner.queue.remove(&(at, nid));
+        }
+        Ok(true)
     }
 
     async fn record_erasure(&self, record: &ErasureRecord) -> Result<()> {

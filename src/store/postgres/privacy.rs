@@ -10,7 +10,12 @@ use crate::error::{Error, Result};
 use crate::id::{CustomerId, TicketId};
 use crate::privacy::ErasureRecord;
 use crate::store::sql_common::db;
+use crate::store::sql_common::to_i64;
 use crate::store::{KeyLookup, PrivacyStore, WrappedKey};
+use crate::ticket::{Ticket, TicketEvent};
+
+/// Opens the append-only trigger for this transaction only (see migration 0006).
+const PRIVILEGED_ON: &str = "SET LOCAL helpdesk.privileged_write = 'on'";
 
 #[async_trait]
 impl PrivacyStore for PostgresStore {
@@ -89,6 +94,96 @@ impl PrivacyStore for PostgresStore {
                 .map_err(db("dropping notifications"))?
                 .rows_affected(),
         )
+    }
+
+    async fn rewrite_events(&self, ticket: &Ticket, events: &[TicketEvent]) -> Result<()> {
+        let id = *ticket.id.as_uuid();
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(db("starting a transaction"))?;
+        let stored: Option<(i64,)> =
+            sqlx::query_as("SELECT version FROM tickets WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db("loading a ticket's version"))?;
+        match stored {
+            None => return Err(Error::not_found("ticket", ticket.id)),
+            Some((v,)) if v != to_i64(ticket.version, "version")? => {
+                return Err(Error::Conflict {
+                    what: "ticket",
+                    id: ticket.id.to_string(),
+                    expected: ticket.version,
+                    actual: u64::try_from(v).unwrap_or(0),
+                });
+            }
+            Some(_) => {}
+        }
+        sqlx::query(PRIVILEGED_ON)
+            .execute(&mut *tx)
+            .await
+            .map_err(db("opening a privileged write"))?;
+        sqlx::query("UPDATE tickets SET snapshot = $2 WHERE id = $1")
+            .bind(id)
+            .bind(Json(ticket))
+            .execute(&mut *tx)
+            .await
+            .map_err(db("rewriting a snapshot"))?;
+        for e in events {
+            let n = sqlx::query("UPDATE events SET payload = $3 WHERE ticket_id = $1 AND seq = $2")
+                .bind(id)
+                .bind(to_i64(e.seq, "seq")?)
+                .bind(Json(e))
+                .execute(&mut *tx)
+                .await
+                .map_err(db("rewriting an event"))?
+                .rows_affected();
+            if n != 1 || e.ticket_id != ticket.id {
+                return Err(Error::validation(
+                    "events",
+                    format!("ticket {} has no event {}", ticket.id, e.seq),
+                ));
+            }
+        }
+        tx.commit().await.map_err(db("committing"))
+    }
+
+    async fn delete_ticket(&self, id: TicketId, version: u64) -> Result<bool> {
+        let tid = *id.as_uuid();
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(db("starting a transaction"))?;
+        let stored: Option<(i64,)> =
+            sqlx::query_as("SELECT version FROM tickets WHERE id = $1 FOR UPDATE")
+                .bind(tid)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db("loading a ticket's version"))?;
+        if stored.is_none_or(|(v,)| u64::try_from(v).ok() != Some(version)) {
+            return Ok(false);
+        }
+        sqlx::query(PRIVILEGED_ON)
+            .execute(&mut *tx)
+            .await
+            .map_err(db("opening a privileged write"))?;
+        for sql in [
+            "DELETE FROM events WHERE ticket_id = $1",
+            "DELETE FROM ticket_tags WHERE ticket_id = $1",
+            "DELETE FROM outbox WHERE ticket_id = $1",
+            "DELETE FROM tickets WHERE id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(tid)
+                .execute(&mut *tx)
+                .await
+                .map_err(db("deleting a ticket"))?;
+        }
+        tx.commit().await.map_err(db("committing"))?;
+        Ok(true)
     }
 
     async fn record_erasure(&self, record: &ErasureRecord) -> Result<()> {

@@ -10,7 +10,14 @@ use crate::error::{Error, Result};
 use crate::id::{CustomerId, TicketId};
 use crate::privacy::ErasureRecord;
 use crate::store::sql_common::db;
+use crate::store::sql_common::to_i64;
 use crate::store::{KeyLookup, PrivacyStore, WrappedKey};
+use crate::ticket::{Ticket, TicketEvent};
+
+/// Opens the append-only triggers for the transaction (see migration 0006).
+const PRIVILEGED_ON: &str = "INSERT INTO privileged_write (only_row) VALUES (1)";
+/// Closes them again before the transaction commits.
+const PRIVILEGED_OFF: &str = "DELETE FROM privileged_write";
 
 fn uuid(text: &str) -> Result<Uuid> {
     Uuid::parse_str(text)
@@ -118,6 +125,105 @@ impl PrivacyStore for SqliteStore {
         }
         tx.commit().await.map_err(db("committing"))?;
         Ok(n)
+    }
+
+    async fn rewrite_events(&self, ticket: &Ticket, events: &[TicketEvent]) -> Result<()> {
+        let id = text_id(ticket.id.as_uuid());
+        let version = to_i64(ticket.version, "version")?;
+        let mut tx = self
+            .pool
+            .begin_with(super::BEGIN_WRITE)
+            .await
+            .map_err(db("starting a transaction"))?;
+        let stored: Option<(i64,)> = sqlx::query_as("SELECT version FROM tickets WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db("loading a ticket's version"))?;
+        match stored {
+            None => return Err(Error::not_found("ticket", ticket.id)),
+            Some((v,)) if v != version => {
+                return Err(Error::Conflict {
+                    what: "ticket",
+                    id: ticket.id.to_string(),
+                    expected: ticket.version,
+                    actual: u64::try_from(v).unwrap_or(0),
+                });
+            }
+            Some(_) => {}
+        }
+        sqlx::query(PRIVILEGED_ON)
+            .execute(&mut *tx)
+            .await
+            .map_err(db("opening a privileged write"))?;
+        sqlx::query("UPDATE tickets SET snapshot = $2 WHERE id = $1")
+            .bind(id)
+            .bind(Json(ticket))
+            .execute(&mut *tx)
+            .await
+            .map_err(db("rewriting a snapshot"))?;
+        for e in events {
+            let n = sqlx::query("UPDATE events SET payload = $3 WHERE ticket_id = $1 AND seq = $2")
+                .bind(id)
+                .bind(to_i64(e.seq, "seq")?)
+                .bind(Json(e))
+                .execute(&mut *tx)
+                .await
+                .map_err(db("rewriting an event"))?
+                .rows_affected();
+            if n != 1 || e.ticket_id != ticket.id {
+                return Err(Error::validation(
+                    "events",
+                    format!("ticket {} has no event {}", ticket.id, e.seq),
+                ));
+            }
+        }
+        sqlx::query(PRIVILEGED_OFF)
+            .execute(&mut *tx)
+            .await
+            .map_err(db("closing a privileged write"))?;
+        tx.commit().await.map_err(db("committing"))?;
+        self.purge_log().await
+    }
+
+    async fn delete_ticket(&self, id: TicketId, version: u64) -> Result<bool> {
+        let tid = text_id(id.as_uuid());
+        let mut tx = self
+            .pool
+            .begin_with(super::BEGIN_WRITE)
+            .await
+            .map_err(db("starting a transaction"))?;
+        let stored: Option<(i64,)> = sqlx::query_as("SELECT version FROM tickets WHERE id = $1")
+            .bind(tid)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db("loading a ticket's version"))?;
+        if stored.is_none_or(|(v,)| u64::try_from(v).ok() != Some(version)) {
+            return Ok(false);
+        }
+        sqlx::query(PRIVILEGED_ON)
+            .execute(&mut *tx)
+            .await
+            .map_err(db("opening a privileged write"))?;
+        for sql in [
+            "DELETE FROM events WHERE ticket_id = $1",
+            "DELETE FROM ticket_tags WHERE ticket_id = $1",
+            "DELETE FROM outbox WHERE ticket_id = $1",
+            "DELETE FROM tickets WHERE id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(tid)
+                .execute(&mut *tx)
+                .await
+                .map_err(db("deleting a ticket"))?;
+        }
+        sqlx::query(PRIVILEGED_OFF)
+            .execute(&mut *tx)
+            .await
+            .map_err(db("closing a privileged write"))?;
+        tx.commit().await.map_err(db("committing"))?;
+        self.purge_log().await?;
+        Ok(true)
     }
 
     async fn record_erasure(&self, record: &ErasureRecord) -> Result<()> {
