@@ -46,6 +46,8 @@ pub enum Action {
     Configure,
     /// Erase a requester's personal data, and read the erasure records (admins only).
     EraseRequester,
+    /// Redact a message or field for good (supervisors and admins).
+    Redact,
 }
 
 impl fmt::Display for Action {
@@ -71,6 +73,7 @@ impl fmt::Display for Action {
             Action::ViewSla => "see SLA clocks",
             Action::Configure => "configure the desk",
             Action::EraseRequester => "erase requesters' personal data",
+            Action::Redact => "redact messages",
         })
     }
 }

@@ -226,3 +226,113 @@ impl HelpDesk {
         self.privacy_store()?.erasures(customer).await
     }
 }
+
+/// `e` with its redactable content replaced by `[redacted]`, or `None`
+/// when it has none (a status change, say).
+fn redacted(e: &TicketEvent) -> Option<TicketEvent> {
+    use crate::privacy::REDACTED;
+    use crate::ticket::FieldChange;
+    let mut e = e.clone();
+    match &mut e.kind {
+        EventKind::CustomerMessage { body, .. }
+        | EventKind::Reply { body }
+        | EventKind::InternalNote { body } => REDACTED.clone_into(body),
+        EventKind::Created(c) => c.description = REDACTED.into(),
+        EventKind::FieldChanged {
+            change: FieldChange::Custom { value: Some(v), .. },
+        } => *v = FieldValue::Text(REDACTED.to_owned()),
+        _ => return None,
+    }
+    Some(e)
+}
+
+impl HelpDesk {
+    /// Redacts the content of event `seq` of ticket `id` for good (a
+    /// customer pasted a password): a message body, the description (of
+    /// the `Created` event) or a custom field's value then reads
+    /// `[redacted]`. Records [`EventKind::Redacted`] with who and `reason`,
+    /// then overwrites the original in the store (the one rewrite of
+    /// history besides retention: [`PrivacyStore::rewrite_events`]); the
+    /// snapshot is replayed from the rewritten history. Supervisors and
+    /// admins only. Needs [`privacy`](crate::HelpDeskBuilder::privacy)
+    /// (its store does the rewrite). Redacting again finishes an
+    /// interrupted redaction and records nothing new.
+    ///
+    /// On SQLite the overwritten bytes are zeroed (`secure_delete`) and the
+    /// write-ahead log checkpointed; on PostgreSQL the old row version stays
+    /// in the table file until `VACUUM` reclaims it (autovacuum does, in
+    /// time; run `VACUUM events` to be sure at once).
+    pub async fn redact(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        seq: u64,
+        reason: &str,
+    ) -> Result<crate::Ticket> {
+        let work = self.redact_inner(actor, id, seq, reason);
+        self.traced("redact", Some(id), actor.kind(), work).await
+    }
+
+    async fn redact_inner(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        seq: u64,
+        reason: &str,
+    ) -> Result<crate::Ticket> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Error::validation("reason", "a redaction needs a reason"));
+        }
+        let privacy = self.privacy_store()?.clone();
+        let ticket = self.load_visible(actor, id).await?;
+        actor.authorize(Action::Redact, Some(&ticket))?;
+        let timeline = self.inner.store.timeline(id).await?;
+        let target = timeline.iter().find(|e| e.seq == seq).ok_or_else(|| {
+            Error::not_found("event", format!("{seq} of ticket {}", ticket.reference))
+        })?;
+        if redacted(target).is_none() {
+            return Err(Error::validation(
+                "seq",
+                format!(
+                    "event {seq} ({}) has no message, description or field value to redact",
+                    target.kind.name()
+                ),
+            ));
+        }
+        let recorded = timeline
+            .iter()
+            .any(|e| matches!(&e.kind, EventKind::Redacted { seq: s, .. } if *s == seq));
+        if !recorded {
+            self.retrying(|| async move {
+                let ticket = self.load_visible(actor, id).await?;
+                let mut d = Draft::on(ticket, self.inner.clock.now());
+                d.record_as(
+                    actor.event_actor(),
+                    EventKind::Redacted {
+                        seq,
+                        reason: reason.to_owned(),
+                    },
+                )?;
+                self.write(vec![d], None).await
+            })
+            .await?;
+        }
+        // Overwrite the original, on the history as it stands now.
+        let privacy = &privacy;
+        self.retrying(|| async move {
+            let mut timeline = self.inner.store.timeline(id).await?;
+            let Some(slot) = timeline.iter_mut().find(|e| e.seq == seq) else {
+                return Err(Error::not_found("event", seq));
+            };
+            let Some(new) = redacted(slot) else {
+                return Err(Error::internal("a redactable event stopped being one"));
+            };
+            *slot = new.clone();
+            let snapshot = crate::Ticket::replay(&timeline)?;
+            privacy.rewrite_events(&snapshot, &[new]).await?;
+            Ok(snapshot)
+        })
+        .await
+    }
+}

@@ -301,6 +301,15 @@ pub enum EventKind {
         /// The legal basis the admin gave.
         basis: String,
     },
+    /// The content of event `seq` (a message body, the description, a
+    /// custom field's value) was redacted: it reads `[redacted]`, and the
+    /// original is overwritten in the store.
+    Redacted {
+        /// The event whose content was redacted.
+        seq: u64,
+        /// Why (never the content).
+        reason: String,
+    },
 }
 
 impl EventKind {
@@ -330,6 +339,7 @@ impl EventKind {
             EventKind::SlaMet { .. } => "sla_met",
             EventKind::RequesterUpdated { .. } => "requester_updated",
             EventKind::RequesterErased { .. } => "requester_erased",
+            EventKind::Redacted { .. } => "redacted",
         }
     }
 }
@@ -519,6 +529,9 @@ impl Ticket {
                 }
             }
             EventKind::RequesterErased { .. } => self.erase_personal(),
+            // The redacted event itself is rewritten in the store, and the
+            // snapshot replayed from the rewritten history.
+            EventKind::Redacted { .. } => {}
         }
     }
 
