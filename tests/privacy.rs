@@ -133,6 +133,19 @@ impl World {
 }
 
 impl World {
+    /// Another desk (another node) over the same back end, with `config`.
+    fn node(&self, config: helpdesk::DeskConfig) -> HelpDesk {
+        HelpDesk::builder()
+            .store(self.backend.clone())
+            .privacy(
+                self.keys.clone(),
+                Arc::new(LocalKeyProvider::from_bytes(KEK)),
+            )
+            .config(config)
+            .build()
+            .unwrap()
+    }
+
     /// How `bytes` appear in [`at_rest`](Self::at_rest): as they are, or
     /// in PostgreSQL's text form of `bytea` (hex).
     fn needle(&self, bytes: &[u8]) -> Vec<u8> {
@@ -629,6 +642,142 @@ async fn redaction(w: World) {
     assert!(!contains(&raw, PASSWORD.as_bytes()));
 }
 
+const RETENTION: &str = r#"
+[[retention.policies]]
+name = "chat transcripts"
+when = { channel = ["chat"] }
+days = 30
+action = "delete"
+
+[[retention.policies]]
+name = "two months"
+days = 60
+action = "anonymise"
+"#;
+
+/// Retention: a dry run lists what is due and changes nothing; two nodes
+/// running it at once do each ticket once; deleted tickets are gone with
+/// their timelines and notifications, anonymised ones read `[erased]`
+/// (their old ciphertexts gone from the bytes at rest) and keep their
+/// status; open tickets and recent ones stay.
+async fn retention(w: World) {
+    let config = helpdesk::DeskConfig::from_toml(RETENTION).unwrap();
+    let a = w.node(config.clone());
+    let b = w.node(config);
+    let sam = agent();
+    let open_on = |channel: Channel| {
+        let desk = a.clone();
+        let sam = sam.clone();
+        async move {
+            let who = CustomerId::new();
+            desk.open(
+                &sam,
+                NewTicket::new(
+                    Requester::new(who, NAME).email(EMAIL),
+                    channel,
+                    SUBJECT,
+                    DESCRIPTION,
+                ),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let chat = open_on(Channel::Chat).await;
+    let mail = open_on(Channel::Email).await;
+    let still_open = open_on(Channel::Email).await;
+    for t in [&chat, &mail] {
+        a.add_message(&sam, t.id, MESSAGE, Channel::Email)
+            .await
+            .unwrap();
+        a.transition(&sam, t.id, "resolved", None).await.unwrap();
+        a.transition(&sam, t.id, "closed", None).await.unwrap();
+    }
+    let sealed_message = w
+        .backend
+        .timeline(mail.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find_map(|e| match e.kind {
+            EventKind::CustomerMessage { body, .. } => Some(body),
+            _ => None,
+        })
+        .unwrap();
+    let now = chrono::Utc::now();
+
+    assert!(
+        a.retention_plan(now + chrono::Duration::days(10), 100)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let plan = a
+        .retention_plan(now + chrono::Duration::days(45), 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        plan.items
+            .iter()
+            .map(|i| (i.ticket, i.action))
+            .collect::<Vec<_>>(),
+        vec![(chat.id, helpdesk::privacy::RetentionAction::Delete)]
+    );
+    let later = now + chrono::Duration::days(100);
+    let plan = a.retention_plan(later, 100).await.unwrap();
+    assert_eq!(
+        plan.items
+            .iter()
+            .map(|i| (i.ticket, i.policy.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(chat.id, "chat transcripts"), (mail.id, "two months")]
+    );
+    // A dry run changes nothing.
+    a.get(&sam, chat.id).await.unwrap();
+    assert_eq!(a.retention_plan(later, 1).await.unwrap().items.len(), 1);
+
+    let (ra, rb) = tokio::join!(a.run_retention(later, 100), b.run_retention(later, 100));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    let mut done: Vec<_> = ra.items.iter().chain(&rb.items).map(|i| i.ticket).collect();
+    done.sort();
+    let mut expected = vec![chat.id, mail.id];
+    expected.sort();
+    assert_eq!(done, expected, "{ra:?} {rb:?}");
+
+    assert_eq!(
+        a.get(&sam, chat.id).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert!(w.backend.timeline(chat.id).await.unwrap().is_empty());
+    let m = a.get(&sam, mail.id).await.unwrap();
+    assert_eq!(m.requester.name, ERASED);
+    assert_eq!(&*m.description, ERASED);
+    assert_eq!(m.status.as_str(), "closed");
+    let timeline = a.timeline(&sam, mail.id).await.unwrap();
+    assert_eq!(Ticket::replay(&timeline).unwrap(), m);
+    assert!(
+        timeline
+            .iter()
+            .all(|e| !matches!(&e.kind, EventKind::CustomerMessage { body, .. } if body != ERASED))
+    );
+    assert!(
+        matches!(&timeline.last().unwrap().kind, EventKind::Anonymised { policy } if policy == "two months")
+    );
+    let raw = w.at_rest().await;
+    assert!(
+        !contains(&raw, sealed_message.as_bytes()),
+        "the anonymised message's ciphertext is still at rest"
+    );
+    assert_eq!(
+        a.get(&sam, still_open.id).await.unwrap().requester.name,
+        NAME
+    );
+
+    // Done once: nothing is due any more.
+    assert!(a.run_retention(later, 100).await.unwrap().items.is_empty());
+}
+
 macro_rules! backends {
     ($($scenario:ident),* $(,)?) => {
         $(
@@ -675,4 +824,10 @@ macro_rules! backends {
     };
 }
 
-backends!(sealed_at_rest, erasure, erasure_during_writers, redaction);
+backends!(
+    sealed_at_rest,
+    erasure,
+    erasure_during_writers,
+    redaction,
+    retention
+);

@@ -14,6 +14,7 @@
 //! [routing]              # groups in tiers, agents, routing rules
 //! [escalation]           # escalation policies and the supervisor
 //! [retry]                # notification retries: first_delay, max_delay, inline_lease, batch
+//! [retention]            # what happens to closed tickets after N days: [[retention.policies]]
 //! ```
 //!
 //! Each part has the format its own type documents. A mistake anywhere is
@@ -73,6 +74,8 @@ pub struct DeskConfig {
     pub escalation: Option<EscalationConfig>,
     /// How failed deliveries are retried.
     pub retry: Option<RetryPolicy>,
+    /// Retention policies for closed tickets ([`crate::privacy::retention`]).
+    pub retention: Option<crate::privacy::RetentionConfig>,
 }
 
 /// The file as written.
@@ -93,6 +96,8 @@ struct DeskFile {
     escalation: Option<EscalationConfig>,
     #[serde(default)]
     retry: Option<RetryFile>,
+    #[serde(default)]
+    retention: Option<crate::privacy::RetentionConfig>,
 }
 
 /// `[retry]`: durations written like `"10s"`, `"1h"`.
@@ -200,6 +205,9 @@ impl DeskConfig {
         if let Some(r) = &retry {
             r.validate()?;
         }
+        if let Some(r) = &f.retention {
+            r.validate()?;
+        }
         Ok(DeskConfig {
             lifecycle,
             classifier: f.classifier,
@@ -207,6 +215,7 @@ impl DeskConfig {
             routing: f.routing,
             escalation: f.escalation,
             retry,
+            retention: f.retention,
         })
     }
 }

@@ -46,6 +46,7 @@
 mod encrypted;
 mod envelope;
 mod keys;
+pub mod retention;
 pub(crate) mod seal;
 
 use chrono::{DateTime, Utc};
@@ -56,6 +57,7 @@ use crate::id::{AgentId, CustomerId};
 
 pub use encrypted::EncryptedStore;
 pub use keys::{DataKey, KeyProvider, LocalKeyProvider};
+pub use retention::{RetentionAction, RetentionConfig, RetentionPolicy, RetentionReport};
 
 /// What a personal field reads as once its requester was erased.
 pub const ERASED: &str = "[erased]";

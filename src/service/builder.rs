@@ -9,7 +9,7 @@ use crate::config::DeskConfig;
 use crate::error::{ConfigError, Result};
 use crate::escalation::EscalationConfig;
 use crate::notify::{EnglishRenderer, Notifier, Render};
-use crate::privacy::{EncryptedStore, ErasureHook, KeyProvider};
+use crate::privacy::{EncryptedStore, ErasureHook, KeyProvider, RetentionConfig};
 use crate::routing::RoutingConfig;
 use crate::sla::SlaConfig;
 use crate::store::PrivacyStore;
@@ -45,6 +45,7 @@ pub struct HelpDeskBuilder {
     sla: Option<SlaConfig>,
     privacy: Option<(Arc<dyn PrivacyStore>, Arc<dyn KeyProvider>)>,
     erasure_hooks: Vec<Arc<dyn ErasureHook>>,
+    retention: Option<RetentionConfig>,
 }
 
 impl HelpDeskBuilder {
@@ -58,6 +59,7 @@ impl HelpDeskBuilder {
             routing,
             escalation,
             retry,
+            retention,
         } = config;
         self.lifecycle = lifecycle.or(self.lifecycle);
         self.classifier = classifier.or(self.classifier);
@@ -65,6 +67,7 @@ impl HelpDeskBuilder {
         self.routing = routing.or(self.routing);
         self.escalation = escalation.or(self.escalation);
         self.retry = retry.or(self.retry);
+        self.retention = retention.or(self.retention);
         self
     }
 
@@ -144,6 +147,13 @@ impl HelpDeskBuilder {
         self
     }
 
+    /// Retention policies for closed tickets, carried out by
+    /// [`HelpDesk::run_retention`] (which needs [`privacy`](Self::privacy)).
+    pub fn retention(mut self, retention: RetentionConfig) -> Self {
+        self.retention = Some(retention);
+        self
+    }
+
     /// Validates the configuration and builds the desk.
     pub fn build(self) -> Result<HelpDesk> {
         let lifecycle = self.lifecycle.unwrap_or_default();
@@ -171,6 +181,9 @@ impl HelpDeskBuilder {
         if let Some(sla) = &self.sla {
             sla.validate_for(&lifecycle)?;
         }
+        if let Some(r) = &self.retention {
+            r.validate()?;
+        }
         let store = self.store.unwrap_or_else(|| Arc::new(InMemoryStore::new()));
         let (store, privacy) = match self.privacy {
             Some((keys, provider)) => {
@@ -194,6 +207,7 @@ impl HelpDeskBuilder {
                 sla: self.sla,
                 privacy,
                 erasure_hooks: self.erasure_hooks,
+                retention: self.retention,
             }),
         })
     }

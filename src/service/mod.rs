@@ -101,6 +101,8 @@ struct Inner {
     privacy: Option<Arc<crate::privacy::EncryptedStore>>,
     /// Erasure of requesters' data outside tickets.
     erasure_hooks: Vec<Arc<dyn crate::privacy::ErasureHook>>,
+    /// Retention policies for closed tickets.
+    retention: Option<crate::privacy::RetentionConfig>,
 }
 
 impl HelpDesk {

@@ -336,3 +336,175 @@ impl HelpDesk {
         .await
     }
 }
+
+/// Every personal value of `e` overwritten with `[erased]`; `true` when
+/// anything changed.
+fn anonymise(e: &mut TicketEvent) -> bool {
+    use crate::privacy::ERASED;
+    let mut changed = false;
+    // The visitor here never fails.
+    let _ = seal::event(e, &mut |slot| {
+        if seal::slot_is_marker(&slot) {
+            return Ok(());
+        }
+        match slot {
+            Slot::Text(s) => ERASED.clone_into(s),
+            Slot::Field(v) => *v = FieldValue::Text(ERASED.to_owned()),
+        }
+        changed = true;
+        Ok(())
+    });
+    changed
+}
+
+impl HelpDesk {
+    /// Carries out the [retention policies](crate::privacy::retention) due
+    /// at `now`, for at most `limit` tickets: anonymises or deletes closed
+    /// tickets whose time has come. Safe on many nodes at once: each action
+    /// is fenced by the ticket's version (like a commit), so a ticket another
+    /// node got to first is skipped, never done twice. Needs retention
+    /// policies and [`privacy`](crate::HelpDeskBuilder::privacy) (whose
+    /// store does the one permitted rewrite and deletion of events).
+    ///
+    /// Deletion removes the ticket, its events, tags, schedule and outbox
+    /// entries; other tickets' links to it then lead to a ticket that is not
+    /// found (a deleted ticket). Anonymising records
+    /// [`EventKind::Anonymised`] and overwrites every personal value of the
+    /// ticket's earlier events with `[erased]`; statuses, times and SLA
+    /// records stay, so reports keep counting it.
+    pub async fn run_retention(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<crate::privacy::RetentionReport> {
+        let work = self.retention_inner(now, limit, false);
+        self.traced("run_retention", None, crate::ActorKind::System, work)
+            .await
+    }
+
+    /// What [`run_retention`](Self::run_retention) would do at `now`, without doing it.
+    pub async fn retention_plan(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<crate::privacy::RetentionReport> {
+        self.retention_inner(now, limit, true).await
+    }
+
+    async fn retention_inner(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+        dry_run: bool,
+    ) -> Result<crate::privacy::RetentionReport> {
+        use crate::privacy::RetentionAction;
+        use crate::privacy::retention::RetentionItem;
+        let config = self.inner.retention.as_ref().ok_or(Error::NotConfigured {
+            what: "retention policy",
+            how: "add [[retention.policies]] to the desk configuration, or call HelpDeskBuilder::retention",
+        })?;
+        let privacy = self.privacy_store()?.clone();
+        let mut report = crate::privacy::RetentionReport::default();
+        let Some(min) = config.min_days() else {
+            return Ok(report);
+        };
+        let finals: Vec<_> = self
+            .inner
+            .lifecycle
+            .statuses
+            .iter()
+            .filter(|s| self.inner.lifecycle.is_final(&s.id))
+            .map(|s| s.id.clone())
+            .collect();
+        let filter = TicketFilter::default().status(finals).updated(
+            None,
+            Some(now - chrono::Duration::days(i64::from(min)) + chrono::Duration::microseconds(1)),
+        );
+        let mut after = None;
+        'pages: loop {
+            let page = self
+                .inner
+                .store
+                .list(&TicketQuery::new(filter.clone(), 200).after(after))
+                .await?;
+            for t in &page.items {
+                if report.items.len() >= limit {
+                    break 'pages;
+                }
+                let Some(policy) = config.due(t, &self.inner.lifecycle, now) else {
+                    continue;
+                };
+                let timeline = self.inner.store.timeline(t.id).await?;
+                if policy.action == RetentionAction::Anonymise
+                    && timeline
+                        .iter()
+                        .any(|e| matches!(e.kind, EventKind::Anonymised { .. }))
+                {
+                    continue;
+                }
+                let item = RetentionItem {
+                    ticket: t.id,
+                    reference: t.reference,
+                    policy: policy.name.clone(),
+                    action: policy.action,
+                };
+                if dry_run {
+                    report.items.push(item);
+                    continue;
+                }
+                let done = match policy.action {
+                    RetentionAction::Delete => privacy.delete_ticket(t.id, t.version).await?,
+                    RetentionAction::Anonymise => {
+                        self.anonymise_ticket(t.clone(), &policy.name, &privacy)
+                            .await?
+                    }
+                };
+                if done {
+                    report.items.push(item);
+                } else {
+                    report.skipped += 1;
+                }
+            }
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        Ok(report)
+    }
+
+    /// Records the anonymisation (fenced by the version loaded) and then
+    /// overwrites the personal values of every event; `false` when another
+    /// writer changed the ticket first.
+    async fn anonymise_ticket(
+        &self,
+        ticket: crate::Ticket,
+        policy: &str,
+        privacy: &Arc<EncryptedStore>,
+    ) -> Result<bool> {
+        let id = ticket.id;
+        let mut d = Draft::on(ticket, self.inner.clock.now());
+        d.record_as(
+            crate::ticket::EventActor::System,
+            EventKind::Anonymised {
+                policy: policy.to_owned(),
+            },
+        )?;
+        match self.write(vec![d], None).await {
+            Ok(_) => {}
+            Err(e) if e.is_conflict() => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        self.retrying(|| async move {
+            let mut timeline = self.inner.store.timeline(id).await?;
+            let changed: Vec<TicketEvent> = timeline
+                .iter_mut()
+                .filter_map(|e| anonymise(e).then(|| e.clone()))
+                .collect();
+            let snapshot = crate::Ticket::replay(&timeline)?;
+            privacy.rewrite_events(&snapshot, &changed).await
+        })
+        .await?;
+        Ok(true)
+    }
+}

@@ -310,6 +310,13 @@ pub enum EventKind {
         /// Why (never the content).
         reason: String,
     },
+    /// A retention policy anonymised the ticket: every personal field
+    /// reads `[erased]`, in this snapshot and in the events before, which
+    /// were overwritten in the store.
+    Anonymised {
+        /// The policy's name.
+        policy: String,
+    },
 }
 
 impl EventKind {
@@ -340,6 +347,7 @@ impl EventKind {
             EventKind::RequesterUpdated { .. } => "requester_updated",
             EventKind::RequesterErased { .. } => "requester_erased",
             EventKind::Redacted { .. } => "redacted",
+            EventKind::Anonymised { .. } => "anonymised",
         }
     }
 }
@@ -528,7 +536,9 @@ impl Ticket {
                     r.organization = Some(v.clone());
                 }
             }
-            EventKind::RequesterErased { .. } => self.erase_personal(),
+            EventKind::RequesterErased { .. } | EventKind::Anonymised { .. } => {
+                self.erase_personal();
+            }
             // The redacted event itself is rewritten in the store, and the
             // snapshot replayed from the rewritten history.
             EventKind::Redacted { .. } => {}
