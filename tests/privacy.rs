@@ -778,6 +778,53 @@ async fn retention(w: World) {
     assert!(a.run_retention(later, 100).await.unwrap().items.is_empty());
 }
 
+/// The access audit: staff reads are recorded when configured, admins
+/// list them, nobody else may.
+async fn access_audit(w: World) {
+    let desk = w.node(helpdesk::DeskConfig::from_toml("[privacy]\naudit_reads = true").unwrap());
+    let zeph = CustomerId::new();
+    let t = open_for(&desk, zeph, NAME).await;
+    let sam = agent();
+    desk.get(&sam, t.id).await.unwrap();
+    desk.timeline(&sam, t.id).await.unwrap();
+    desk.get_by_reference(&sam, t.reference).await.unwrap();
+    let admin = Actor::admin(AgentId::new());
+    let reads = desk.accesses(&admin, zeph).await.unwrap();
+    assert_eq!(
+        reads
+            .iter()
+            .map(|r| (r.by, r.ticket, r.read.as_str()))
+            .collect::<Vec<_>>(),
+        vec![
+            (sam.agent_id(), t.id, "get"),
+            (sam.agent_id(), t.id, "timeline"),
+            (sam.agent_id(), t.id, "get_by_reference"),
+        ]
+    );
+    assert_eq!(
+        desk.accesses(&sam, zeph).await.unwrap_err().kind(),
+        ErrorKind::Forbidden
+    );
+    assert_eq!(
+        desk.accesses(&Actor::requester(zeph), zeph)
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Forbidden
+    );
+    // The desk of the other scenarios does not audit.
+    w.desk.get(&sam, t.id).await.unwrap();
+    assert_eq!(desk.accesses(&admin, zeph).await.unwrap().len(), 3);
+}
+
+/// The access audit needs the privacy store.
+#[test]
+fn audit_without_a_key_provider_is_refused() {
+    let err = HelpDesk::builder().audit_reads(true).build().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(err.to_string().contains("privacy.audit_reads"), "{err}");
+}
+
 macro_rules! backends {
     ($($scenario:ident),* $(,)?) => {
         $(

@@ -25,6 +25,18 @@ CREATE TABLE erasures (
 
 CREATE INDEX erasures_by_customer ON erasures (customer_id, at);
 
+-- The access audit: which staff member read whose data, when (on by
+-- configuration; queried by admins only).
+CREATE TABLE access_log (
+    id          UUID PRIMARY KEY,
+    customer_id UUID NOT NULL,
+    ticket_id   UUID NOT NULL,
+    at          TIMESTAMPTZ NOT NULL,
+    record      JSONB NOT NULL
+);
+
+CREATE INDEX access_log_by_customer ON access_log (customer_id, at);
+
 -- Privileged writes: a transaction that runs
 -- `SET LOCAL helpdesk.privileged_write = 'on'` may rewrite or delete events
 -- (redaction and retention deletion, nothing else); the setting ends with

@@ -25,6 +25,18 @@ CREATE TABLE erasures (
 
 CREATE INDEX erasures_by_customer ON erasures (customer_id, at);
 
+-- The access audit: which staff member read whose data, when (on by
+-- configuration; queried by admins only).
+CREATE TABLE access_log (
+    id          TEXT PRIMARY KEY NOT NULL,
+    customer_id TEXT NOT NULL,
+    ticket_id   TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    record      TEXT NOT NULL
+) STRICT;
+
+CREATE INDEX access_log_by_customer ON access_log (customer_id, at);
+
 -- Privileged writes: a transaction that inserts this table's one row may
 -- rewrite or delete events (redaction and retention deletion, nothing
 -- else), and removes the row again before it commits, so no other

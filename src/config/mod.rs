@@ -15,6 +15,7 @@
 //! [escalation]           # escalation policies and the supervisor
 //! [retry]                # notification retries: first_delay, max_delay, inline_lease, batch
 //! [retention]            # what happens to closed tickets after N days: [[retention.policies]]
+//! [privacy]              # audit_reads = true: record staff reads of tickets (needs a key provider)
 //! ```
 //!
 //! Each part has the format its own type documents. A mistake anywhere is
@@ -76,6 +77,8 @@ pub struct DeskConfig {
     pub retry: Option<RetryPolicy>,
     /// Retention policies for closed tickets ([`crate::privacy::retention`]).
     pub retention: Option<crate::privacy::RetentionConfig>,
+    /// Whether staff reads are recorded in the access audit (`[privacy] audit_reads`).
+    pub audit_reads: Option<bool>,
 }
 
 /// The file as written.
@@ -98,6 +101,16 @@ struct DeskFile {
     retry: Option<RetryFile>,
     #[serde(default)]
     retention: Option<crate::privacy::RetentionConfig>,
+    #[serde(default)]
+    privacy: Option<PrivacyFile>,
+}
+
+/// `[privacy]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrivacyFile {
+    #[serde(default)]
+    audit_reads: Option<bool>,
 }
 
 /// `[retry]`: durations written like `"10s"`, `"1h"`.
@@ -216,6 +229,7 @@ impl DeskConfig {
             escalation: f.escalation,
             retry,
             retention: f.retention,
+            audit_reads: f.privacy.and_then(|p| p.audit_reads),
         })
     }
 }

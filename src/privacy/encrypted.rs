@@ -493,4 +493,10 @@ impl PrivacyStore for EncryptedStore {
     async fn erasures(&self, customer: Option<CustomerId>) -> Result<Vec<super::ErasureRecord>> {
         self.keys.erasures(customer).await
     }
+    async fn record_access(&self, record: &super::AccessRecord) -> Result<()> {
+        self.keys.record_access(record).await
+    }
+    async fn accesses(&self, customer: CustomerId) -> Result<Vec<super::AccessRecord>> {
+        self.keys.accesses(customer).await
+    }
 }

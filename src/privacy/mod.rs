@@ -94,6 +94,28 @@ pub struct ErasureRecord {
     pub elsewhere: std::collections::BTreeMap<String, u64>,
 }
 
+/// One read of a requester's personal data by staff (the access audit,
+/// on with [`HelpDeskBuilder::audit_reads`](crate::HelpDeskBuilder::audit_reads)):
+/// who read which ticket of whose, when, and through which call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AccessRecord {
+    /// The record's id.
+    pub id: Uuid,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The staff member (`None`: the desk itself).
+    pub by: Option<AgentId>,
+    /// Their kind (agent, supervisor, admin, system).
+    pub actor: crate::ActorKind,
+    /// The ticket read.
+    pub ticket: crate::TicketId,
+    /// Whose data it holds.
+    pub customer: CustomerId,
+    /// The call: `get`, `get_by_reference` or `timeline`.
+    pub read: String,
+}
+
 /// Erases a requester's data kept outside tickets (knowledge base votes,
 /// survey comments, attachments, your own tables): plugged in with
 /// [`HelpDeskBuilder::erasure_hook`](crate::HelpDeskBuilder::erasure_hook),

@@ -46,6 +46,7 @@ pub struct HelpDeskBuilder {
     privacy: Option<(Arc<dyn PrivacyStore>, Arc<dyn KeyProvider>)>,
     erasure_hooks: Vec<Arc<dyn ErasureHook>>,
     retention: Option<RetentionConfig>,
+    audit_reads: Option<bool>,
 }
 
 impl HelpDeskBuilder {
@@ -60,6 +61,7 @@ impl HelpDeskBuilder {
             escalation,
             retry,
             retention,
+            audit_reads,
         } = config;
         self.lifecycle = lifecycle.or(self.lifecycle);
         self.classifier = classifier.or(self.classifier);
@@ -68,6 +70,7 @@ impl HelpDeskBuilder {
         self.escalation = escalation.or(self.escalation);
         self.retry = retry.or(self.retry);
         self.retention = retention.or(self.retention);
+        self.audit_reads = audit_reads.or(self.audit_reads);
         self
     }
 
@@ -154,6 +157,15 @@ impl HelpDeskBuilder {
         self
     }
 
+    /// Records every staff read of a ticket (`get`, `get_by_reference`,
+    /// `timeline`) in the access audit, which admins query with
+    /// [`HelpDesk::accesses`]. Needs [`privacy`](Self::privacy) (whose store
+    /// keeps the records). Off by default.
+    pub fn audit_reads(mut self, on: bool) -> Self {
+        self.audit_reads = Some(on);
+        self
+    }
+
     /// Validates the configuration and builds the desk.
     pub fn build(self) -> Result<HelpDesk> {
         let lifecycle = self.lifecycle.unwrap_or_default();
@@ -184,6 +196,15 @@ impl HelpDeskBuilder {
         if let Some(r) = &self.retention {
             r.validate()?;
         }
+        let audit_reads = self.audit_reads.unwrap_or(false);
+        if audit_reads && self.privacy.is_none() {
+            return Err(ConfigError::new(
+                "privacy.audit_reads",
+                Some("true".into()),
+                "the access audit is kept by the privacy store: plug one in with HelpDeskBuilder::privacy",
+            )
+            .into());
+        }
         let store = self.store.unwrap_or_else(|| Arc::new(InMemoryStore::new()));
         let (store, privacy) = match self.privacy {
             Some((keys, provider)) => {
@@ -208,6 +229,7 @@ impl HelpDeskBuilder {
                 privacy,
                 erasure_hooks: self.erasure_hooks,
                 retention: self.retention,
+                audit_reads,
             }),
         })
     }

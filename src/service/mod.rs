@@ -103,6 +103,8 @@ struct Inner {
     erasure_hooks: Vec<Arc<dyn crate::privacy::ErasureHook>>,
     /// Retention policies for closed tickets.
     retention: Option<crate::privacy::RetentionConfig>,
+    /// Whether staff reads of tickets are recorded (the access audit).
+    audit_reads: bool,
 }
 
 impl HelpDesk {

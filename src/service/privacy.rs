@@ -508,3 +508,40 @@ impl HelpDesk {
         Ok(true)
     }
 }
+
+impl HelpDesk {
+    /// Records `actor`'s read of `ticket` when the access audit is on.
+    pub(super) async fn audit_read(
+        &self,
+        actor: &Actor,
+        ticket: &crate::Ticket,
+        read: &str,
+    ) -> Result<()> {
+        let (true, Some(privacy)) = (self.inner.audit_reads, &self.inner.privacy) else {
+            return Ok(());
+        };
+        privacy
+            .record_access(&crate::privacy::AccessRecord {
+                id: Uuid::now_v7(),
+                at: self.inner.clock.now(),
+                by: actor.agent_id(),
+                actor: actor.kind(),
+                ticket: ticket.id,
+                customer: ticket.requester.id,
+                read: read.to_owned(),
+            })
+            .await
+    }
+
+    /// Who read requester `customer`'s tickets, when and how, oldest first
+    /// (the access audit; see [`HelpDeskBuilder::audit_reads`](crate::HelpDeskBuilder::audit_reads)).
+    /// Admins only: requesters and other staff get [`Error::Forbidden`].
+    pub async fn accesses(
+        &self,
+        admin: &Actor,
+        customer: CustomerId,
+    ) -> Result<Vec<crate::privacy::AccessRecord>> {
+        admin.authorize(Action::EraseRequester, None)?;
+        self.privacy_store()?.accesses(customer).await
+    }
+}

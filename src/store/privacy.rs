@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::error::Result;
 use crate::id::{CustomerId, TicketId};
-use crate::privacy::ErasureRecord;
+use crate::privacy::{AccessRecord, ErasureRecord};
 use crate::ticket::{Ticket, TicketEvent};
 
 /// One requester's data key as stored: wrapped under the key-encryption key.
@@ -127,4 +127,10 @@ pub trait PrivacyStore: Send + Sync + fmt::Debug {
 
     /// The erasure records, oldest first; only `customer`'s when given.
     async fn erasures(&self, customer: Option<CustomerId>) -> Result<Vec<ErasureRecord>>;
+
+    /// Appends a record to the access audit.
+    async fn record_access(&self, record: &AccessRecord) -> Result<()>;
+
+    /// The access records of `customer`'s data, oldest first.
+    async fn accesses(&self, customer: CustomerId) -> Result<Vec<AccessRecord>>;
 }

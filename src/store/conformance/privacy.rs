@@ -208,3 +208,28 @@ pub async fn delete_ticket_removes_everything<S: Store + PrivacyStore + ?Sized>(
     assert_eq!(left[0].notification.ticket_id, b.id);
     assert_eq!(store.timeline(b.id).await.unwrap(), vec![eb]);
 }
+
+/// Access records come back per requester, oldest first.
+pub async fn access_records_are_listed_per_requester<S: Store + PrivacyStore + ?Sized>(store: &S) {
+    use crate::privacy::AccessRecord;
+    let ada = CustomerId::new();
+    let record = |customer, minutes, read: &str| AccessRecord {
+        id: Uuid::now_v7(),
+        at: t0() + Duration::minutes(minutes),
+        by: Some(crate::id::AgentId::new()),
+        actor: crate::ActorKind::Agent,
+        ticket: crate::id::TicketId::new(),
+        customer,
+        read: read.into(),
+    };
+    let later = record(ada, 5, "timeline");
+    let earlier = record(ada, 1, "get");
+    store.record_access(&later).await.unwrap();
+    store.record_access(&earlier).await.unwrap();
+    store
+        .record_access(&record(CustomerId::new(), 2, "get"))
+        .await
+        .unwrap();
+    assert_eq!(store.accesses(ada).await.unwrap(), vec![earlier, later]);
+    assert!(store.accesses(CustomerId::new()).await.unwrap().is_empty());
+}

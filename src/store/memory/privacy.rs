@@ -11,7 +11,7 @@ use super::InMemoryStore;
 use crate::error::Error;
 use crate::error::Result;
 use crate::id::{CustomerId, TicketId};
-use crate::privacy::ErasureRecord;
+use crate::privacy::{AccessRecord, ErasureRecord};
 use crate::store::{KeyLookup, PrivacyStore, WrappedKey};
 use crate::ticket::{Ticket, TicketEvent};
 
@@ -21,6 +21,7 @@ pub(super) struct Tables {
     keys: HashMap<Uuid, Option<WrappedKey>>,
     live: HashMap<CustomerId, Uuid>,
     erasures: Vec<ErasureRecord>,
+    accesses: Vec<AccessRecord>,
 }
 
 impl InMemoryStore {
@@ -164,6 +165,23 @@ impl PrivacyStore for InMemoryStore {
             .erasures
             .iter()
             .filter(|r| customer.is_none_or(|c| r.customer == c))
+            .cloned()
+            .collect();
+        out.sort_by_key(|r| (r.at, r.id));
+        Ok(out)
+    }
+
+    async fn record_access(&self, record: &AccessRecord) -> Result<()> {
+        self.privacy().accesses.push(record.clone());
+        Ok(())
+    }
+
+    async fn accesses(&self, customer: CustomerId) -> Result<Vec<AccessRecord>> {
+        let mut out: Vec<AccessRecord> = self
+            .privacy()
+            .accesses
+            .iter()
+            .filter(|r| r.customer == customer)
             .cloned()
             .collect();
         out.sort_by_key(|r| (r.at, r.id));

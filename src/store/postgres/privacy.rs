@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::PostgresStore;
 use crate::error::{Error, Result};
 use crate::id::{CustomerId, TicketId};
-use crate::privacy::ErasureRecord;
+use crate::privacy::{AccessRecord, ErasureRecord};
 use crate::store::sql_common::db;
 use crate::store::sql_common::to_i64;
 use crate::store::{KeyLookup, PrivacyStore, WrappedKey};
@@ -206,6 +206,31 @@ impl PrivacyStore for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db("listing erasures"))?;
+        Ok(rows.into_iter().map(|(r,)| r.0).collect())
+    }
+
+    async fn record_access(&self, record: &AccessRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO access_log (id, customer_id, ticket_id, at, record) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(record.id)
+        .bind(record.customer.as_uuid())
+        .bind(record.ticket.as_uuid())
+        .bind(record.at)
+        .bind(Json(record))
+        .execute(&self.pool)
+        .await
+        .map_err(db("recording an access"))?;
+        Ok(())
+    }
+
+    async fn accesses(&self, customer: CustomerId) -> Result<Vec<AccessRecord>> {
+        let rows: Vec<(Json<AccessRecord>,)> =
+            sqlx::query_as("SELECT record FROM access_log WHERE customer_id = $1 ORDER BY at, id")
+                .bind(customer.as_uuid())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db("listing accesses"))?;
         Ok(rows.into_iter().map(|(r,)| r.0).collect())
     }
 }
