@@ -876,5 +876,6 @@ backends!(
     erasure,
     erasure_during_writers,
     redaction,
-    retention
+    retention,
+    access_audit
 );

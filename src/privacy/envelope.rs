@@ -14,7 +14,7 @@ use chacha20poly1305::aead::{Aead, Payload};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use super::keys::{DataKey, NONCE_LEN, nonce_of, random};
+use super::keys::{DataKey, NONCE_LEN, fresh_nonce, nonce_of};
 use crate::error::{Error, Result};
 
 const PREFIX: &str = "hd1:";
@@ -22,8 +22,7 @@ const TAG_LEN: usize = 16;
 
 /// `plain` sealed under `key` (whose id is `key_id`).
 pub(super) fn seal(key: &DataKey, key_id: Uuid, plain: &str) -> Result<String> {
-    let mut nonce = [0u8; NONCE_LEN];
-    random(&mut nonce)?;
+    let nonce = fresh_nonce()?;
     let sealed = key
         .cipher()
         .encrypt(

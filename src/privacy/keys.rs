@@ -59,6 +59,30 @@ impl fmt::Debug for DataKey {
     }
 }
 
+/// A nonce never used before by this process: 16 random bytes drawn once
+/// per process, then a counter. XChaCha20-Poly1305 needs nonces that never
+/// repeat under one key; a 128-bit random prefix makes a repeat across
+/// processes as unlikely as a random 192-bit one would be in practice, and
+/// spares one system call per sealed value (privacy bench: see the commit).
+pub(super) fn fresh_nonce() -> Result<[u8; NONCE_LEN]> {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PREFIX: OnceLock<[u8; 16]> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = match PREFIX.get() {
+        Some(p) => p,
+        None => {
+            let mut p = [0u8; 16];
+            random(&mut p)?;
+            PREFIX.get_or_init(|| p)
+        }
+    };
+    let mut n = [0u8; NONCE_LEN];
+    n[..16].copy_from_slice(prefix);
+    n[16..].copy_from_slice(&COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
+    Ok(n)
+}
+
 /// Fills `buf` from the operating system's random source.
 pub(super) fn random(buf: &mut [u8]) -> Result<()> {
     getrandom::fill(buf)
