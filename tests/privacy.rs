@@ -7,6 +7,11 @@
 //! `backends!` runs each scenario on the in-memory store, an SQLite file
 //! and PostgreSQL (when `HELPDESK_TEST_POSTGRES_URL` is set).
 #![cfg(feature = "sqlite")]
+#![allow(
+    clippy::many_single_char_names,
+    clippy::format_collect,
+    clippy::items_after_statements
+)]
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -69,13 +69,12 @@ pub(super) fn fresh_nonce() -> Result<[u8; NONCE_LEN]> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static PREFIX: OnceLock<[u8; 16]> = OnceLock::new();
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let prefix = match PREFIX.get() {
-        Some(p) => p,
-        None => {
-            let mut p = [0u8; 16];
-            random(&mut p)?;
-            PREFIX.get_or_init(|| p)
-        }
+    let prefix = if let Some(p) = PREFIX.get() {
+        p
+    } else {
+        let mut p = [0u8; 16];
+        random(&mut p)?;
+        PREFIX.get_or_init(|| p)
     };
     let mut n = [0u8; NONCE_LEN];
     n[..16].copy_from_slice(prefix);
@@ -138,10 +137,10 @@ impl LocalKeyProvider {
     pub fn from_bytes(kek: [u8; KEY_LEN]) -> Self {
         // The id is a fingerprint, not the key: the first bytes of its SHA-256.
         let digest = sha2::Sha256::digest(kek);
-        let mut id = String::from("local:");
-        for b in &digest[..4] {
-            id.push_str(&format!("{b:02x}"));
-        }
+        let id = format!(
+            "local:{:08x}",
+            u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
+        );
         LocalKeyProvider {
             kek: Zeroizing::new(kek),
             id,

@@ -26,11 +26,7 @@ fn is_personal(e: &TicketEvent) -> bool {
     let mut personal = false;
     // The visitor only reads here; it cannot fail.
     let _ = seal::event(&mut e, &mut |slot| {
-        personal |= match slot {
-            Slot::Text(s) => !seal::is_marker(s),
-            Slot::Field(FieldValue::Text(s)) => !seal::is_marker(s),
-            Slot::Field(_) => true,
-        };
+        personal |= !seal::slot_is_marker(&slot);
         Ok(())
     });
     personal

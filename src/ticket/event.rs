@@ -457,7 +457,10 @@ impl Ticket {
             | EventKind::SlaPolicyApplied { .. }
             | EventKind::SlaWarning { .. }
             | EventKind::SlaBreached { .. }
-            | EventKind::SlaMet { .. } => {}
+            | EventKind::SlaMet { .. }
+            // A redacted event is rewritten in the store, and the snapshot
+            // replayed from the rewritten history.
+            | EventKind::Redacted { .. } => {}
             EventKind::Routed {
                 group, assignee, ..
             } => {
@@ -539,9 +542,6 @@ impl Ticket {
             EventKind::RequesterErased { .. } | EventKind::Anonymised { .. } => {
                 self.erase_personal();
             }
-            // The redacted event itself is rewritten in the store, and the
-            // snapshot replayed from the rewritten history.
-            EventKind::Redacted { .. } => {}
         }
     }
 
