@@ -151,7 +151,8 @@ impl Actor {
         }
         match self {
             Actor::Admin { .. } | Actor::System => true,
-            _ if action == Action::Configure => false,
+            _ if action == Action::Configure || action == Action::EraseRequester => false,
+            Actor::Agent { .. } if action == Action::Redact => false,
             Actor::Supervisor { .. } | Actor::Agent { .. } => true,
             Actor::Requester { .. } => matches!(
                 action,

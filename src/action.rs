@@ -46,6 +46,10 @@ pub enum Action {
     Configure,
     /// Run reports and see early warnings (supervisors, admins; agents for their groups).
     RunReport,
+    /// Erase a requester's personal data, and read the erasure records (admins only).
+    EraseRequester,
+    /// Redact a message or field for good (supervisors and admins).
+    Redact,
 }
 
 impl fmt::Display for Action {
@@ -71,6 +75,8 @@ impl fmt::Display for Action {
             Action::ViewSla => "see SLA clocks",
             Action::Configure => "configure the desk",
             Action::RunReport => "run reports",
+            Action::EraseRequester => "erase requesters' personal data",
+            Action::Redact => "redact messages",
         })
     }
 }

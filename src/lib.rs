@@ -112,6 +112,7 @@ mod load;
 mod locale;
 pub mod notify;
 pub mod priority;
+pub mod privacy;
 pub mod report;
 pub mod routing;
 mod service;

@@ -41,6 +41,7 @@ fn every_readme_toml_block_loads() {
             "[lifecycle",
             "[intake",
             "[knowledge",
+            "[retention",
         ]
         .iter()
         .any(|t| block.contains(t))

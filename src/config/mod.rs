@@ -15,7 +15,11 @@
 //! [escalation]           # escalation policies and the supervisor
 //! [retry]                # notification retries: first_delay, max_delay, inline_lease, batch
 //! [knowledge]            # knowledge base: default_locale, suggestions, draft_category, [[knowledge.categories]]
+//! [reports]              # awaiting_requester: statuses that count as waiting on the requester
+//! [spikes]               # what counts as a spike of new tickets
 //! [intake]               # mail_domain, subject_tag, limits, accepted_list_ids
+//! [retention]            # what happens to closed tickets after N days: [[retention.policies]]
+//! [privacy]              # audit_reads = true: record staff reads of tickets (needs a key provider)
 //! ```
 //!
 //! Each part has the format its own type documents. A mistake anywhere is
@@ -86,6 +90,10 @@ pub struct DeskConfig {
     pub spikes: Option<crate::report::SpikeRule>,
     /// How messages are taken in (`[intake]`: mail domain, subject tag, limits).
     pub intake: Option<IntakeConfig>,
+    /// Retention policies for closed tickets ([`crate::privacy::retention`]).
+    pub retention: Option<crate::privacy::RetentionConfig>,
+    /// Whether staff reads are recorded in the access audit (`[privacy] audit_reads`).
+    pub audit_reads: Option<bool>,
 }
 
 /// The file as written.
@@ -112,6 +120,17 @@ struct DeskFile {
     #[serde(default)]
     spikes: Option<crate::report::SpikeRule>,
     intake: Option<IntakeConfig>,
+    retention: Option<crate::privacy::RetentionConfig>,
+    #[serde(default)]
+    privacy: Option<PrivacyFile>,
+}
+
+/// `[privacy]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrivacyFile {
+    #[serde(default)]
+    audit_reads: Option<bool>,
 }
 
 /// `[retry]`: durations written like `"10s"`, `"1h"`.
@@ -241,6 +260,9 @@ impl DeskConfig {
         if let Some(i) = &f.intake {
             i.validate().map_err(|e| e.prefixed("intake"))?;
         }
+        if let Some(r) = &f.retention {
+            r.validate()?;
+        }
         Ok(DeskConfig {
             reports: f.reports,
             spikes: f.spikes,
@@ -252,6 +274,8 @@ impl DeskConfig {
             retry,
             knowledge: f.knowledge,
             intake: f.intake,
+            retention: f.retention,
+            audit_reads: f.privacy.and_then(|p| p.audit_reads),
         })
     }
 }

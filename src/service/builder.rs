@@ -11,9 +11,10 @@ use crate::escalation::EscalationConfig;
 use crate::intake::IntakeConfig;
 use crate::kb::KnowledgeConfig;
 use crate::notify::{EnglishRenderer, Notifier, Render};
+use crate::privacy::{EncryptedStore, ErasureHook, KeyProvider, RetentionConfig};
 use crate::routing::RoutingConfig;
 use crate::sla::SlaConfig;
-use crate::store::{InMemoryStore, KnowledgeStore, Store};
+use crate::store::{InMemoryStore, KnowledgeStore, PrivacyStore, Store};
 use crate::ticket::Lifecycle;
 
 /// Builds a [`HelpDesk`]. Every part has a sensible default.
@@ -49,6 +50,10 @@ pub struct HelpDeskBuilder {
     metric_rules: Option<crate::report::MetricRules>,
     spike_rule: Option<crate::report::SpikeRule>,
     intake: Option<IntakeConfig>,
+    privacy: Option<(Arc<dyn PrivacyStore>, Arc<dyn KeyProvider>)>,
+    erasure_hooks: Vec<Arc<dyn ErasureHook>>,
+    retention: Option<RetentionConfig>,
+    audit_reads: Option<bool>,
 }
 
 impl HelpDeskBuilder {
@@ -66,6 +71,8 @@ impl HelpDeskBuilder {
             reports,
             spikes,
             intake,
+            retention,
+            audit_reads,
         } = config;
         self.lifecycle = lifecycle.or(self.lifecycle);
         self.classifier = classifier.or(self.classifier);
@@ -77,6 +84,8 @@ impl HelpDeskBuilder {
         self.metric_rules = reports.or(self.metric_rules);
         self.spike_rule = spikes.or(self.spike_rule);
         self.intake = intake.or(self.intake);
+        self.retention = retention.or(self.retention);
+        self.audit_reads = audit_reads.or(self.audit_reads);
         self
     }
 
@@ -202,6 +211,39 @@ impl HelpDeskBuilder {
         self.intake = Some(intake);
         self
     }
+    /// Encrypts requesters' personal data at rest: data keys wrapped by
+    /// `provider` are kept in `keys` (usually the same back end as the
+    /// [`store`](Self::store)), and the store is wrapped in an
+    /// [`EncryptedStore`]. Needed by [`HelpDesk::erase_requester`]. Without
+    /// it the desk stores everything in clear (see [`privacy`](crate::privacy)).
+    /// Call [`HelpDesk::verify_privacy`] at start to fail early on a wrong
+    /// key-encryption key.
+    pub fn privacy(mut self, keys: Arc<dyn PrivacyStore>, provider: Arc<dyn KeyProvider>) -> Self {
+        self.privacy = Some((keys, provider));
+        self
+    }
+    /// Erases requesters' data kept outside tickets on every
+    /// [`HelpDesk::erase_requester`] (call once per hook).
+    pub fn erasure_hook(mut self, hook: Arc<dyn ErasureHook>) -> Self {
+        self.erasure_hooks.push(hook);
+        self
+    }
+
+    /// Retention policies for closed tickets, carried out by
+    /// [`HelpDesk::run_retention`] (which needs [`privacy`](Self::privacy)).
+    pub fn retention(mut self, retention: RetentionConfig) -> Self {
+        self.retention = Some(retention);
+        self
+    }
+
+    /// Records every staff read of a ticket (`get`, `get_by_reference`,
+    /// `timeline`) in the access audit, which admins query with
+    /// [`HelpDesk::accesses`]. Needs [`privacy`](Self::privacy) (whose store
+    /// keeps the records). Off by default.
+    pub fn audit_reads(mut self, on: bool) -> Self {
+        self.audit_reads = Some(on);
+        self
+    }
 
     /// Validates the configuration and builds the desk.
     pub fn build(self) -> Result<HelpDesk> {
@@ -251,6 +293,25 @@ impl HelpDeskBuilder {
         };
         let intake = self.intake.unwrap_or_default();
         intake.validate().map_err(|e| e.prefixed("intake"))?;
+        if let Some(r) = &self.retention {
+            r.validate()?;
+        }
+        let audit_reads = self.audit_reads.unwrap_or(false);
+        if audit_reads && self.privacy.is_none() {
+            return Err(ConfigError::new(
+                "privacy.audit_reads",
+                Some("true".into()),
+                "the access audit is kept by the privacy store: plug one in with HelpDeskBuilder::privacy",
+            )
+            .into());
+        }
+        let (store, privacy) = match self.privacy {
+            Some((keys, provider)) => {
+                let encrypted = Arc::new(EncryptedStore::new(store, keys, provider));
+                (encrypted.clone() as Arc<dyn Store>, Some(encrypted))
+            }
+            None => (store, None),
+        };
         Ok(HelpDesk {
             inner: Arc::new(Inner {
                 store,
@@ -271,6 +332,10 @@ impl HelpDeskBuilder {
                 spike_rule,
                 open_calendar: crate::BusinessCalendar::always_open(),
                 intake,
+                privacy,
+                erasure_hooks: self.erasure_hooks,
+                retention: self.retention,
+                audit_reads,
             }),
         })
     }

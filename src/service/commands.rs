@@ -444,20 +444,25 @@ impl HelpDesk {
     /// as for a missing one).
     pub async fn get(&self, actor: &Actor, id: TicketId) -> Result<Ticket> {
         staff(actor, Action::View)?;
-        self.load_visible(actor, id).await
+        let t = self.load_visible(actor, id).await?;
+        self.audit_read(actor, &t, "get").await?;
+        Ok(t)
     }
 
     /// A ticket by its reference (`#1042`), if the staff actor may see it.
     pub async fn get_by_reference(&self, actor: &Actor, reference: TicketRef) -> Result<Ticket> {
         staff(actor, Action::View)?;
-        self.load_visible_by_reference(actor, reference).await
+        let t = self.load_visible_by_reference(actor, reference).await?;
+        self.audit_read(actor, &t, "get_by_reference").await?;
+        Ok(t)
     }
 
     /// The ticket's full timeline, internal notes and bookkeeping included,
     /// for staff who may see the ticket.
     pub async fn timeline(&self, actor: &Actor, id: TicketId) -> Result<Vec<TicketEvent>> {
         staff(actor, Action::View)?;
-        self.load_visible(actor, id).await?;
+        let t = self.load_visible(actor, id).await?;
+        self.audit_read(actor, &t, "timeline").await?;
         self.inner.store.timeline(id).await
     }
 

@@ -19,6 +19,7 @@ mod intake;
 mod knowledge;
 mod outbox;
 mod portal;
+mod privacy;
 mod reports;
 mod routing;
 mod sla;
@@ -114,6 +115,14 @@ struct Inner {
     /// The calendar business time is counted in without SLA policies.
     open_calendar: crate::BusinessCalendar,
     intake: crate::intake::IntakeConfig,
+    /// The encrypting store around `store`, when a key provider is plugged in.
+    privacy: Option<Arc<crate::privacy::EncryptedStore>>,
+    /// Erasure of requesters' data outside tickets.
+    erasure_hooks: Vec<Arc<dyn crate::privacy::ErasureHook>>,
+    /// Retention policies for closed tickets.
+    retention: Option<crate::privacy::RetentionConfig>,
+    /// Whether staff reads of tickets are recorded (the access audit).
+    audit_reads: bool,
 }
 
 impl HelpDesk {

@@ -18,6 +18,8 @@ use crate::id::{AgentId, NotificationId, TicketId, TicketRef};
 use crate::notify::Notification;
 use crate::ticket::{Ticket, TicketEvent};
 
+mod privacy;
+
 /// A thread-safe store that keeps everything in memory.
 ///
 /// Fast and dependency-free: the default for tests, demos and simulations.
@@ -38,6 +40,8 @@ pub struct InMemoryStore {
     inner: Mutex<Inner>,
     /// The knowledge base, under its own lock (see `memory/kb.rs`).
     kb: Mutex<kb::KbState>,
+    /// Data keys and erasure records (the privacy port).
+    privacy: Mutex<privacy::Tables>,
 }
 
 /// The maps' hasher: the keys are ids with random bits and strings the

@@ -33,6 +33,7 @@ pub mod knowledge;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod privacy;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod report_sql;
 mod reports;
@@ -67,6 +68,7 @@ pub use memory::InMemoryStore;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::PostgresStore;
+pub use privacy::{KeyLookup, PrivacyStore, WrappedKey};
 pub use reports::{MAX_BACKFILL_BATCH, ReportStore};
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]

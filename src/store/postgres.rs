@@ -30,6 +30,8 @@ use crate::id::{NotificationId, TicketId, TicketRef};
 use crate::notify::Notification;
 use crate::ticket::{Ticket, TicketEvent};
 
+mod privacy;
+
 /// The migrations in `migrations/postgres`, embedded at build time; their
 /// versions match `migrations/sqlite`.
 static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");

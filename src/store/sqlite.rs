@@ -34,6 +34,8 @@ use crate::id::{NotificationId, TicketId, TicketRef};
 use crate::notify::Notification;
 use crate::ticket::{Ticket, TicketEvent};
 
+mod privacy;
+
 /// The migrations in `migrations/sqlite`, embedded at build time; their
 /// versions match `migrations/postgres`.
 static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -133,7 +135,11 @@ impl SqliteStore {
             // acknowledged commits through a power loss of the machine.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(BUSY_TIMEOUT)
+            // Deleted and overwritten content is zeroed, not left in free
+            // pages: a destroyed data key or a redacted message is gone
+            // from the file (see the privacy module).
+            .pragma("secure_delete", "on");
         let pool = SqlitePoolOptions::new()
             .connect_with(options)
             .await

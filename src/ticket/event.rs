@@ -301,6 +301,29 @@ pub enum EventKind {
         /// Its title when it was linked, in the desk's locale (or its first).
         title: String,
     },
+    /// The requester's personal data was erased on request (their data key
+    /// destroyed): every personal field of the ticket reads `[erased]`
+    /// from here on, and in the events before, which stay in place.
+    RequesterErased {
+        /// The legal basis the admin gave.
+        basis: String,
+    },
+    /// The content of event `seq` (a message body, the description, a
+    /// custom field's value) was redacted: it reads `[redacted]`, and the
+    /// original is overwritten in the store.
+    Redacted {
+        /// The event whose content was redacted.
+        seq: u64,
+        /// Why (never the content).
+        reason: String,
+    },
+    /// A retention policy anonymised the ticket: every personal field
+    /// reads `[erased]`, in this snapshot and in the events before, which
+    /// were overwritten in the store.
+    Anonymised {
+        /// The policy's name.
+        policy: String,
+    },
 }
 
 impl EventKind {
@@ -330,6 +353,9 @@ impl EventKind {
             EventKind::SlaMet { .. } => "sla_met",
             EventKind::RequesterUpdated { .. } => "requester_updated",
             EventKind::ArticleLinked { .. } => "article_linked",
+            EventKind::RequesterErased { .. } => "requester_erased",
+            EventKind::Redacted { .. } => "redacted",
+            EventKind::Anonymised { .. } => "anonymised",
         }
     }
 }
@@ -441,6 +467,9 @@ impl Ticket {
             | EventKind::SlaBreached { .. }
             | EventKind::SlaMet { .. }
             | EventKind::ArticleLinked { .. } => {}
+            // A redacted event is rewritten in the store, and the snapshot
+            // replayed from the rewritten history.
+            EventKind::Redacted { .. } => {}
             EventKind::Routed {
                 group, assignee, ..
             } => {
@@ -519,6 +548,27 @@ impl Ticket {
                     r.organization = Some(v.clone());
                 }
             }
+            EventKind::RequesterErased { .. } | EventKind::Anonymised { .. } => {
+                self.erase_personal();
+            }
+        }
+    }
+
+    /// Every personal field replaced by `[erased]` (what the events before
+    /// an erasure read as, once the requester's key is gone).
+    fn erase_personal(&mut self) {
+        const ERASED: &str = "[erased]";
+        let r = Arc::make_mut(&mut self.requester);
+        ERASED.clone_into(&mut r.name);
+        for v in [&mut r.email, &mut r.phone, &mut r.organization]
+            .into_iter()
+            .flatten()
+        {
+            ERASED.clone_into(v);
+        }
+        self.description = ERASED.into();
+        for v in self.fields.values_mut() {
+            *v = FieldValue::Text(ERASED.to_owned());
         }
     }
 

@@ -102,3 +102,36 @@ knowledge_store_conformance_tests!(knowledge_sqlite_file, sqlite_file_setup);
 knowledge_store_conformance_tests!(knowledge_sqlite_memory, sqlite_memory_setup);
 #[cfg(feature = "postgres")]
 knowledge_store_conformance_tests!(knowledge_postgres, postgres_setup, postgres_teardown);
+// The same suites through the encrypting wrapper: sealing and opening
+// personal data must be invisible to every contract.
+fn encrypted(
+    backend: std::sync::Arc<impl crate::Store + crate::store::PrivacyStore + 'static>,
+) -> crate::privacy::EncryptedStore {
+    let kek = std::sync::Arc::new(crate::privacy::LocalKeyProvider::from_bytes([9; 32]));
+    crate::privacy::EncryptedStore::new(backend.clone(), backend, kek)
+}
+
+#[allow(clippy::unused_async)] // the macro awaits every setup
+async fn encrypted_memory_setup() -> Option<(crate::privacy::EncryptedStore, ())> {
+    Some((encrypted(std::sync::Arc::new(InMemoryStore::new())), ()))
+}
+// The ports the wrapper seals; the report and intake ports are served by
+// the wrapped back end itself (the desk reaches them directly).
+ticket_store_conformance_tests!(encrypted_memory_tickets, encrypted_memory_setup);
+due_index_conformance_tests!(encrypted_memory_due, encrypted_memory_setup);
+outbox_conformance_tests!(encrypted_memory_outbox, encrypted_memory_setup);
+privacy_store_conformance_tests!(encrypted_memory_privacy, encrypted_memory_setup);
+
+#[cfg(feature = "sqlite")]
+async fn encrypted_sqlite_setup() -> Option<(crate::privacy::EncryptedStore, tempfile::TempDir)> {
+    let (store, dir) = sqlite_file_setup().await?;
+    Some((encrypted(std::sync::Arc::new(store)), dir))
+}
+#[cfg(feature = "sqlite")]
+ticket_store_conformance_tests!(encrypted_sqlite_tickets, encrypted_sqlite_setup);
+#[cfg(feature = "sqlite")]
+due_index_conformance_tests!(encrypted_sqlite_due, encrypted_sqlite_setup);
+#[cfg(feature = "sqlite")]
+outbox_conformance_tests!(encrypted_sqlite_outbox, encrypted_sqlite_setup);
+#[cfg(feature = "sqlite")]
+privacy_store_conformance_tests!(encrypted_sqlite_privacy, encrypted_sqlite_setup);

@@ -11,7 +11,8 @@
 //! | [`KnowledgeStore`](super::KnowledgeStore) (apart from `Store`) | [`knowledge`] | [`knowledge_store_conformance_tests!`](crate::knowledge_store_conformance_tests) |
 //! | [`ReportStore`](super::ReportStore) | [`reports`] | [`report_store_conformance_tests!`](crate::report_store_conformance_tests) |
 //! | [`IntakeStore`](super::IntakeStore) | [`intake`] | [`intake_store_conformance_tests!`](crate::intake_store_conformance_tests) |
-//! | all of them ([`Store`](super::Store), [`ReportStore`](super::ReportStore) and [`IntakeStore`](super::IntakeStore)) | | [`store_conformance_tests!`](crate::store_conformance_tests) |
+//! | [`PrivacyStore`](super::PrivacyStore) | [`privacy`] | [`privacy_store_conformance_tests!`](crate::privacy_store_conformance_tests) |
+//! | all of them ([`Store`](super::Store), [`ReportStore`](super::ReportStore), [`IntakeStore`](super::IntakeStore) and [`PrivacyStore`](super::PrivacyStore)) | | [`store_conformance_tests!`](crate::store_conformance_tests) |
 //!
 //! Each case is a `pub async fn` that takes a fresh, empty store and panics
 //! when the store breaks the contract. A macro instantiates its suite's
@@ -48,6 +49,7 @@ pub mod due;
 pub mod intake;
 pub mod knowledge;
 pub mod outbox;
+pub mod privacy;
 pub mod reports;
 pub mod tickets;
 
