@@ -8,7 +8,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::DeskConfig;
 use crate::error::{ConfigError, Result};
 use crate::escalation::EscalationConfig;
-use crate::notify::{EnglishRenderer, Notifier, Render};
+use crate::notify::{Notifier, Render, TemplateRenderer};
 use crate::routing::RoutingConfig;
 use crate::sla::SlaConfig;
 use crate::store::{InMemoryStore, Store};
@@ -75,7 +75,8 @@ impl HelpDeskBuilder {
         self.notifier = Some(notifier);
         self
     }
-    /// How notifications are worded at delivery (default: [`EnglishRenderer`]).
+    /// How notifications are worded at delivery (default: the built-in
+    /// templates of [`TemplateRenderer`], in the recipient's language).
     pub fn renderer(mut self, renderer: Arc<dyn Render>) -> Self {
         self.renderer = Some(renderer);
         self
@@ -153,7 +154,7 @@ impl HelpDeskBuilder {
             inner: Arc::new(Inner {
                 store: self.store.unwrap_or_else(|| Arc::new(InMemoryStore::new())),
                 notifier: self.notifier,
-                renderer: self.renderer.unwrap_or_else(|| Arc::new(EnglishRenderer)),
+                renderer: self.renderer.unwrap_or_else(|| TemplateRenderer::builtin()),
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 classifier,
                 lifecycle,
