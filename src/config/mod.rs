@@ -14,6 +14,7 @@
 //! [routing]              # groups in tiers, agents, routing rules
 //! [escalation]           # escalation policies and the supervisor
 //! [retry]                # notification retries: first_delay, max_delay, inline_lease, batch
+//! [notifications]        # default locale, desk name, template overrides, smtp, webhook
 //! ```
 //!
 //! Each part has the format its own type documents. A mistake anywhere is
@@ -41,6 +42,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod notifications;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -56,6 +59,8 @@ use crate::service::RetryPolicy;
 use crate::sla::SlaConfig;
 use crate::sla::config::SlaConfigFile;
 use crate::ticket::Lifecycle;
+
+pub use notifications::NotificationsConfig;
 
 /// Everything a desk is configured with. See the [module docs](self).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -73,6 +78,8 @@ pub struct DeskConfig {
     pub escalation: Option<EscalationConfig>,
     /// How failed deliveries are retried.
     pub retry: Option<RetryPolicy>,
+    /// How notifications are worded and sent.
+    pub notifications: Option<NotificationsConfig>,
 }
 
 /// The file as written.
@@ -93,6 +100,8 @@ struct DeskFile {
     escalation: Option<EscalationConfig>,
     #[serde(default)]
     retry: Option<RetryFile>,
+    #[serde(default)]
+    notifications: Option<NotificationsConfig>,
 }
 
 /// `[retry]`: durations written like `"10s"`, `"1h"`.
@@ -207,6 +216,7 @@ impl DeskConfig {
             routing: f.routing,
             escalation: f.escalation,
             retry,
+            notifications: f.notifications,
         })
     }
 }

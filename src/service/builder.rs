@@ -5,7 +5,7 @@ use chrono::Duration;
 use super::{HelpDesk, Inner, RetryPolicy};
 use crate::classify::Classifier;
 use crate::clock::{Clock, SystemClock};
-use crate::config::DeskConfig;
+use crate::config::{DeskConfig, NotificationsConfig};
 use crate::error::{ConfigError, Result};
 use crate::escalation::EscalationConfig;
 use crate::notify::{Notifier, Render, TemplateRenderer};
@@ -41,6 +41,7 @@ pub struct HelpDeskBuilder {
     routing: Option<RoutingConfig>,
     escalation: Option<EscalationConfig>,
     sla: Option<SlaConfig>,
+    notifications: Option<NotificationsConfig>,
 }
 
 impl HelpDeskBuilder {
@@ -54,6 +55,7 @@ impl HelpDeskBuilder {
             routing,
             escalation,
             retry,
+            notifications,
         } = config;
         self.lifecycle = lifecycle.or(self.lifecycle);
         self.classifier = classifier.or(self.classifier);
@@ -61,6 +63,7 @@ impl HelpDeskBuilder {
         self.routing = routing.or(self.routing);
         self.escalation = escalation.or(self.escalation);
         self.retry = retry.or(self.retry);
+        self.notifications = notifications.or(self.notifications);
         self
     }
 
@@ -150,11 +153,18 @@ impl HelpDeskBuilder {
         if let Some(sla) = &self.sla {
             sla.validate_for(&lifecycle)?;
         }
+        // Templates are read and checked now, so a bad one stops the build
+        // rather than every delivery. A renderer given by hand wins.
+        let renderer = match (self.renderer, &self.notifications) {
+            (Some(r), _) => r,
+            (None, Some(n)) if n.words_anything() => Arc::new(n.renderer()?),
+            (None, _) => TemplateRenderer::builtin(),
+        };
         Ok(HelpDesk {
             inner: Arc::new(Inner {
                 store: self.store.unwrap_or_else(|| Arc::new(InMemoryStore::new())),
                 notifier: self.notifier,
-                renderer: self.renderer.unwrap_or_else(|| TemplateRenderer::builtin()),
+                renderer,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 classifier,
                 lifecycle,
