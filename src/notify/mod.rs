@@ -49,8 +49,14 @@
 pub(crate) mod plan;
 mod recording;
 mod render;
+#[cfg(feature = "smtp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "smtp")))]
+pub mod smtp;
 pub mod template;
 pub mod thread;
+#[cfg(feature = "webhooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
+pub mod webhook;
 
 use std::fmt;
 
