@@ -233,13 +233,13 @@ impl Error {
             Error::InvalidTransition { .. } | Error::UnknownStatus { .. } => {
                 ErrorKind::InvalidTransition
             }
-            Error::Config(_) | Error::NotConfigured { .. } => ErrorKind::Config,
+            Error::Config(_) | Error::NotConfigured { .. } | Error::Template(_) => {
+                ErrorKind::Config
+            }
             Error::Store { .. } => ErrorKind::Store,
             Error::Corrupt { .. } => ErrorKind::Corrupt,
-            Error::Notify { .. } => ErrorKind::Notify,
+            Error::Notify { .. } | Error::Undeliverable { .. } => ErrorKind::Notify,
             Error::Internal { .. } => ErrorKind::Internal,
-            Error::Template(_) => ErrorKind::Config,
-            Error::Undeliverable { .. } => ErrorKind::Notify,
         }
     }
 

@@ -142,13 +142,13 @@ fn t(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
-struct Desk {
+struct Fixture {
     desk: HelpDesk,
     store: Arc<dyn Store>,
     clock: Arc<ManualClock>,
 }
 
-fn desk(port: u16) -> Desk {
+fn desk(port: u16) -> Fixture {
     let store: Arc<dyn Store> = Arc::new(InMemoryStore::new());
     let clock = Arc::new(ManualClock::new(t("2026-03-10T08:00:00Z")));
     let desk = HelpDesk::builder()
@@ -157,7 +157,7 @@ fn desk(port: u16) -> Desk {
         .notifier(Arc::new(SmtpNotifier::new(config(port)).unwrap()))
         .build()
         .unwrap();
-    Desk { desk, store, clock }
+    Fixture { desk, store, clock }
 }
 
 async fn open(desk: &HelpDesk, requester: Requester, subject: &str) -> (TicketId, String) {

@@ -91,13 +91,13 @@ async fn serve() -> (String, Receiver) {
     (base, receiver)
 }
 
-struct Desk {
+struct Fixture {
     desk: HelpDesk,
     store: Arc<dyn Store>,
     clock: Arc<ManualClock>,
 }
 
-fn desk(url: String) -> Desk {
+fn desk(url: String) -> Fixture {
     let store: Arc<dyn Store> = Arc::new(InMemoryStore::new());
     let clock = Arc::new(ManualClock::new(t("2026-03-10T08:00:00Z")));
     let mut config = WebhookConfig::new(url, SECRET.parse().unwrap());
@@ -111,7 +111,7 @@ fn desk(url: String) -> Desk {
         .notifier(Arc::new(notifier))
         .build()
         .unwrap();
-    Desk { desk, store, clock }
+    Fixture { desk, store, clock }
 }
 
 async fn open(desk: &HelpDesk) {

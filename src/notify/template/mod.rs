@@ -247,21 +247,18 @@ impl TemplateRenderer {
         let name = text_name(locale.as_str(), n.kind);
         let ctx = Context::of(n, locale, self.desk.as_deref());
         let (subject, body) = self.blocks(&name, &ctx)?;
-        let html = match self.names.contains(&html_name(locale.as_str(), n.kind)) {
-            true => {
-                let html = html_name(locale.as_str(), n.kind);
-                self.env
-                    .get_template(&html)
-                    .and_then(|t| t.render(&ctx))
-                    .map_err(|e| TemplateError::from_engine(&html, &e))?
-            }
-            false => {
-                let escaped = escape_values(serde_json::to_value(&ctx).map_err(|e| {
-                    TemplateError::new(&name, None, format!("cannot pass the facts: {e}"))
-                })?);
-                let (_, body) = self.blocks(&name, &escaped)?;
-                html_page(locale.as_str(), &escape(&subject), &body)
-            }
+        let html = if self.names.contains(&html_name(locale.as_str(), n.kind)) {
+            let html = html_name(locale.as_str(), n.kind);
+            self.env
+                .get_template(&html)
+                .and_then(|t| t.render(&ctx))
+                .map_err(|e| TemplateError::from_engine(&html, &e))?
+        } else {
+            let escaped = escape_values(serde_json::to_value(&ctx).map_err(|e| {
+                TemplateError::new(&name, None, format!("cannot pass the facts: {e}"))
+            })?);
+            let (_, body) = self.blocks(&name, &escaped)?;
+            html_page(locale.as_str(), &escape(&subject), &body)
         };
         Ok(Message {
             subject,
@@ -382,6 +379,9 @@ impl TemplateRendererBuilder {
 
     /// Reads the directories, compiles every template and tries each on
     /// sample facts.
+    // Template names are exact identifiers (`fr/acknowledged.txt`), not
+    // file names a user types: `.TXT` is no template.
+    #[allow(clippy::case_sensitive_file_extension_comparisons)]
     pub fn build(self) -> Result<TemplateRenderer, TemplateError> {
         let mut sources: BTreeMap<String, Source> = BUILTIN
             .iter()
@@ -502,6 +502,7 @@ fn english() -> Locale {
 /// notification's template, `None` for a macro file (`{locale}/_x.txt`).
 type Parsed = Option<(String, NotificationKind, bool)>;
 
+#[allow(clippy::case_sensitive_file_extension_comparisons)] // as in `build`
 fn parse_name(name: &str) -> Result<Parsed, TemplateError> {
     let bad = |why: String| TemplateError::new(name, None, why);
     let (locale, file) = name.split_once('/').ok_or_else(|| {
@@ -566,6 +567,7 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, TemplateError> {
 
 /// The `plural(n, one, other)` function: the form for `n` in the
 /// template's language.
+#[allow(clippy::needless_pass_by_value)] // minijinja hands rest arguments over by value
 fn plural(state: &State, n: i64, forms: Rest<String>) -> String {
     let locale = state
         .lookup("locale")
