@@ -39,6 +39,7 @@ fn every_readme_toml_block_loads() {
             "[sla",
             "[classifier",
             "[lifecycle",
+            "[notifications",
         ]
         .iter()
         .any(|t| block.contains(t))
