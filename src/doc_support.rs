@@ -90,6 +90,8 @@ pub fn example_notification() -> Notification {
             reason: None,
             actions: Vec::new(),
             time_zone: chrono_tz::Tz::UTC,
+            locale: None,
+            recipient_name: None,
         },
         created_at: DateTime::<Utc>::UNIX_EPOCH,
     }

@@ -177,6 +177,20 @@ pub enum Error {
         /// What does not hold.
         message: String,
     },
+    /// A notification template is broken (bad syntax, an unknown variable):
+    /// names the template and the line.
+    #[error(transparent)]
+    Template(#[from] crate::notify::TemplateError),
+    /// A notifier was refused for good (an address the mail server rejects,
+    /// a webhook answering 400): retrying cannot help, so the outbox gives
+    /// the notification up and records why instead of retrying it.
+    #[error("notification refused for good: {message}{}", cause_suffix(.cause.as_ref()))]
+    Undeliverable {
+        /// What was refused.
+        message: String,
+        /// The transport's own error; see [`Error::cause`].
+        cause: Option<BoxError>,
+    },
 }
 
 /// The kind of an [`Error`], for callers that branch on the kind only.
@@ -219,10 +233,12 @@ impl Error {
             Error::InvalidTransition { .. } | Error::UnknownStatus { .. } => {
                 ErrorKind::InvalidTransition
             }
-            Error::Config(_) | Error::NotConfigured { .. } => ErrorKind::Config,
+            Error::Config(_) | Error::NotConfigured { .. } | Error::Template(_) => {
+                ErrorKind::Config
+            }
             Error::Store { .. } => ErrorKind::Store,
             Error::Corrupt { .. } => ErrorKind::Corrupt,
-            Error::Notify { .. } => ErrorKind::Notify,
+            Error::Notify { .. } | Error::Undeliverable { .. } => ErrorKind::Notify,
             Error::Internal { .. } => ErrorKind::Internal,
         }
     }
@@ -234,7 +250,8 @@ impl Error {
         match self {
             Error::Store { cause, .. }
             | Error::Corrupt { cause, .. }
-            | Error::Notify { cause, .. } => cause.as_deref(),
+            | Error::Notify { cause, .. }
+            | Error::Undeliverable { cause, .. } => cause.as_deref(),
             _ => None,
         }
     }
@@ -284,6 +301,27 @@ impl Error {
             message: message.into(),
             cause: None,
         }
+    }
+
+    /// A delivery the transport refused for good (see
+    /// [`Error::Undeliverable`]): the outbox records it and stops retrying.
+    ///
+    /// ```
+    /// let e = helpdesk::Error::undeliverable("the mail server refused ada@example.invalid", std::io::Error::other("550 no such user"));
+    /// assert!(e.is_permanent());
+    /// assert!(!helpdesk::Error::notify_msg("timed out").is_permanent());
+    /// ```
+    pub fn undeliverable(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Error::Undeliverable {
+            message: message.into(),
+            cause: Some(source.into()),
+        }
+    }
+
+    /// Whether retrying cannot help: the notification is given up
+    /// ([`Error::Undeliverable`]).
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, Error::Undeliverable { .. })
     }
 
     /// A broken invariant of this crate.

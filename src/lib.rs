@@ -87,6 +87,8 @@
 //! | `sqlite` | yes | `SqliteStore`: the embedded back end (bundled SQLite, no system library) |
 //! | `postgres` | no | `PostgresStore`: many app nodes sharing one PostgreSQL |
 //! | `email` | no | `intake::email`: raw RFC 5322 mail to an `InboundMessage` (mail-parser) |
+//! | `smtp` | no | `notify::smtp::SmtpNotifier`: notifications by email (lettre over rustls) |
+//! | `webhooks` | no | `notify::webhook::WebhookNotifier`: Standard Webhooks signed JSON (reqwest over rustls) |
 //! | `test-util` | no | the store conformance suites, for testing your own back end |
 //!
 //! The in-memory back end ([`InMemoryStore`]) is always there.

@@ -42,6 +42,7 @@ fn every_readme_toml_block_loads() {
             "[intake",
             "[knowledge",
             "[retention",
+            "[notifications",
         ]
         .iter()
         .any(|t| block.contains(t))

@@ -20,6 +20,7 @@
 //! [intake]               # mail_domain, subject_tag, limits, accepted_list_ids
 //! [retention]            # what happens to closed tickets after N days: [[retention.policies]]
 //! [privacy]              # audit_reads = true: record staff reads of tickets (needs a key provider)
+//! [notifications]        # default locale, desk name, template overrides, smtp, webhook
 //! ```
 //!
 //! Each part has the format its own type documents. A mistake anywhere is
@@ -47,6 +48,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod notifications;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -63,6 +66,8 @@ use crate::service::RetryPolicy;
 use crate::sla::SlaConfig;
 use crate::sla::config::SlaConfigFile;
 use crate::ticket::Lifecycle;
+
+pub use notifications::NotificationsConfig;
 
 /// Everything a desk is configured with. See the [module docs](self).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -94,6 +99,8 @@ pub struct DeskConfig {
     pub retention: Option<crate::privacy::RetentionConfig>,
     /// Whether staff reads are recorded in the access audit (`[privacy] audit_reads`).
     pub audit_reads: Option<bool>,
+    /// How notifications are worded and sent.
+    pub notifications: Option<NotificationsConfig>,
 }
 
 /// The file as written.
@@ -123,6 +130,8 @@ struct DeskFile {
     retention: Option<crate::privacy::RetentionConfig>,
     #[serde(default)]
     privacy: Option<PrivacyFile>,
+    #[serde(default)]
+    notifications: Option<NotificationsConfig>,
 }
 
 /// `[privacy]`.
@@ -276,6 +285,7 @@ impl DeskConfig {
             intake: f.intake,
             retention: f.retention,
             audit_reads: f.privacy.and_then(|p| p.audit_reads),
+            notifications: f.notifications,
         })
     }
 }

@@ -49,7 +49,14 @@
 pub(crate) mod plan;
 mod recording;
 mod render;
+#[cfg(feature = "smtp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "smtp")))]
+pub mod smtp;
+pub mod template;
 pub mod thread;
+#[cfg(feature = "webhooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
+pub mod webhook;
 
 use std::fmt;
 
@@ -66,6 +73,7 @@ use crate::ticket::{EventActor, Metric, StatusCategory};
 
 pub use recording::{Delivered, RecordingNotifier};
 pub use render::{EnglishRenderer, Message, Render};
+pub use template::{TemplateError, TemplateRenderer, TemplateRendererBuilder};
 
 /// Delivers notifications (email, chat, webhook, ...).
 ///
@@ -170,9 +178,18 @@ pub struct Facts {
     /// What the escalation did, in words.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<String>,
-    /// The time zone instants are shown in: the SLA calendar's, else UTC.
+    /// The time zone instants are shown in: the requester's own for a
+    /// notification to them, else the SLA calendar's, else UTC.
     #[serde(default = "utc")]
     pub time_zone: chrono_tz::Tz,
+    /// The language the recipient reads, when known (a requester's
+    /// [`Requester::locale`](crate::Requester::locale)); the renderer falls
+    /// back to the desk's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<crate::Locale>,
+    /// The recipient's name, for the greeting (a requester's display name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient_name: Option<String>,
 }
 
 impl Facts {
@@ -193,6 +210,8 @@ impl Facts {
             reason: None,
             actions: Vec::new(),
             time_zone: chrono_tz::Tz::UTC,
+            locale: None,
+            recipient_name: None,
         }
     }
 }
@@ -264,6 +283,24 @@ impl NotificationKind {
             NotificationKind::UpdateDue => "update_due",
         }
     }
+}
+
+impl NotificationKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [NotificationKind; 12] = [
+        NotificationKind::Acknowledged,
+        NotificationKind::AgentReplied,
+        NotificationKind::StatusChanged,
+        NotificationKind::CustomerMessage,
+        NotificationKind::Assigned,
+        NotificationKind::Queued,
+        NotificationKind::FollowUpOpened,
+        NotificationKind::Merged,
+        NotificationKind::SlaWarning,
+        NotificationKind::SlaBreached,
+        NotificationKind::Escalated,
+        NotificationKind::UpdateDue,
+    ];
 }
 
 impl fmt::Display for NotificationKind {

@@ -221,6 +221,21 @@ pub(crate) fn plan(
         )
     });
     out.into_iter()
+        .map(|(recipient, kind, facts)| {
+            // What the requester's message is worded and timed by.
+            let facts = if matches!(recipient, Recipient::Requester { .. }) {
+                let r = &ticket.requester;
+                Facts {
+                    time_zone: r.time_zone.unwrap_or(facts.time_zone),
+                    locale: r.locale.clone(),
+                    recipient_name: Some(r.name.clone()),
+                    ..facts
+                }
+            } else {
+                facts
+            };
+            (recipient, kind, facts)
+        })
         .map(|(recipient, kind, facts)| Notification {
             id: NotificationId::new(),
             idempotency_key: idempotency_key(ticket, event.seq, kind, &recipient),

@@ -456,6 +456,15 @@ impl Outbox for EncryptedStore {
         self.inner.mark_failed(id, retry_at, error).await
     }
 
+    async fn mark_abandoned(
+        &self,
+        id: NotificationId,
+        at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<()> {
+        self.inner.mark_abandoned(id, at, error).await
+    }
+
     async fn outbox_stats(&self) -> Result<OutboxStats> {
         self.inner.outbox_stats().await
     }

@@ -5,12 +5,12 @@ use chrono::Duration;
 use super::{HelpDesk, Inner, RetryPolicy};
 use crate::classify::Classifier;
 use crate::clock::{Clock, SystemClock};
-use crate::config::DeskConfig;
+use crate::config::{DeskConfig, NotificationsConfig};
 use crate::error::{ConfigError, Result};
 use crate::escalation::EscalationConfig;
 use crate::intake::IntakeConfig;
 use crate::kb::KnowledgeConfig;
-use crate::notify::{EnglishRenderer, Notifier, Render};
+use crate::notify::{Notifier, Render, TemplateRenderer};
 use crate::privacy::{EncryptedStore, ErasureHook, KeyProvider, RetentionConfig};
 use crate::routing::RoutingConfig;
 use crate::sla::SlaConfig;
@@ -54,6 +54,7 @@ pub struct HelpDeskBuilder {
     erasure_hooks: Vec<Arc<dyn ErasureHook>>,
     retention: Option<RetentionConfig>,
     audit_reads: Option<bool>,
+    notifications: Option<NotificationsConfig>,
 }
 
 impl HelpDeskBuilder {
@@ -73,6 +74,7 @@ impl HelpDeskBuilder {
             intake,
             retention,
             audit_reads,
+            notifications,
         } = config;
         self.lifecycle = lifecycle.or(self.lifecycle);
         self.classifier = classifier.or(self.classifier);
@@ -86,6 +88,7 @@ impl HelpDeskBuilder {
         self.intake = intake.or(self.intake);
         self.retention = retention.or(self.retention);
         self.audit_reads = audit_reads.or(self.audit_reads);
+        self.notifications = notifications.or(self.notifications);
         self
     }
 
@@ -100,7 +103,8 @@ impl HelpDeskBuilder {
         self.notifier = Some(notifier);
         self
     }
-    /// How notifications are worded at delivery (default: [`EnglishRenderer`]).
+    /// How notifications are worded at delivery (default: the built-in
+    /// templates of [`TemplateRenderer`], in the recipient's language).
     pub fn renderer(mut self, renderer: Arc<dyn Render>) -> Self {
         self.renderer = Some(renderer);
         self
@@ -312,11 +316,18 @@ impl HelpDeskBuilder {
             }
             None => (store, None),
         };
+        // Templates are read and checked now, so a bad one stops the build
+        // rather than every delivery. A renderer given by hand wins.
+        let renderer = match (self.renderer, &self.notifications) {
+            (Some(r), _) => r,
+            (None, Some(n)) if n.words_anything() => Arc::new(n.renderer()?),
+            (None, _) => TemplateRenderer::builtin(),
+        };
         Ok(HelpDesk {
             inner: Arc::new(Inner {
                 store,
                 notifier: self.notifier,
-                renderer: self.renderer.unwrap_or_else(|| Arc::new(EnglishRenderer)),
+                renderer,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 classifier,
                 lifecycle,

@@ -90,6 +90,8 @@ pub struct DispatchReport {
     pub delivered: usize,
     /// Failed now; they stay in the outbox for a later retry.
     pub failed: usize,
+    /// Refused for good now ([`Error::Undeliverable`]): given up, not retried.
+    pub abandoned: usize,
 }
 
 impl HelpDesk {
@@ -109,6 +111,7 @@ impl HelpDesk {
             "helpdesk.dispatch_pending",
             delivered = tracing::field::Empty,
             failed = tracing::field::Empty,
+            abandoned = tracing::field::Empty,
         );
         let handle = span.clone();
         async move {
@@ -132,6 +135,7 @@ impl HelpDesk {
                     .await;
                 report.delivered += r.delivered;
                 report.failed += r.failed;
+                report.abandoned += r.abandoned;
                 if n < retry.batch {
                     break;
                 }
@@ -139,6 +143,7 @@ impl HelpDesk {
             let span = handle;
             span.record("delivered", report.delivered);
             span.record("failed", report.failed);
+            span.record("abandoned", report.abandoned);
             Ok(report)
         }
         .instrument(span)
@@ -180,6 +185,19 @@ impl HelpDesk {
                         "delivered, but could not mark the notification delivered"
                     ),
                 },
+                Err(e) if e.is_permanent() => {
+                    report.abandoned += 1;
+                    tracing::warn!(
+                        notification = %n.id, key = %n.idempotency_key, attempt = prior + 1,
+                        error = %e, "delivery refused for good; the notification is given up"
+                    );
+                    if let Err(e) = store.mark_abandoned(n.id, now, &e.to_string()).await {
+                        tracing::warn!(
+                            notification = %n.id, error = %e,
+                            "could not record the refused delivery; it is retried when its lease ends"
+                        );
+                    }
+                }
                 Err(e) => {
                     report.failed += 1;
                     let retry_at = now + self.inner.retry.delay(prior + 1);

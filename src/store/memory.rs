@@ -78,6 +78,8 @@ struct Inner {
     metrics: HashMap<TicketId, crate::report::MetricRow, Fast>,
     /// Contacts, inbound messages and attachments ([`IntakeStore`]).
     intake: super::intake::memory::Tables,
+    /// How many entries were given up.
+    abandoned: u64,
 }
 
 #[derive(Debug)]
@@ -533,7 +535,23 @@ impl Outbox for InMemoryStore {
         Ok(OutboxStats {
             pending: inner.outbox.len() as u64,
             delivered: inner.delivered,
+            abandoned: inner.abandoned,
         })
+    }
+
+    async fn mark_abandoned(
+        &self,
+        id: NotificationId,
+        _at: DateTime<Utc>,
+        _error: &str,
+    ) -> Result<()> {
+        let mut inner = self.lock();
+        let Some(row) = inner.outbox.remove(&id) else {
+            return Err(Error::not_found("notification", id));
+        };
+        inner.queue.remove(&(row.available_at, id));
+        inner.abandoned += 1;
+        Ok(())
     }
 }
 

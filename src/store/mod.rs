@@ -682,6 +682,9 @@ pub struct OutboxStats {
     pub pending: u64,
     /// Delivered.
     pub delivered: u64,
+    /// Given up: the transport refused them for good
+    /// ([`Outbox::mark_abandoned`]).
+    pub abandoned: u64,
 }
 
 /// Tickets, their timelines and the commands carried out on them. See the
@@ -818,6 +821,18 @@ pub trait Outbox: Send + Sync + fmt::Debug {
 
     /// Outbox counts.
     async fn outbox_stats(&self) -> Result<OutboxStats>;
+
+    /// Gives an entry up at `at`: the transport refused it for good
+    /// ([`Error::Undeliverable`]), so it is never handed out again; the
+    /// attempt and `error` are recorded and it counts as
+    /// [`abandoned`](OutboxStats::abandoned). An unknown, delivered or
+    /// already abandoned entry is [`Error::NotFound`].
+    async fn mark_abandoned(
+        &self,
+        id: NotificationId,
+        at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<()>;
 }
 
 /// A full back end: [`TicketStore`] + [`DueIndex`] + [`Outbox`], which the

@@ -16,10 +16,10 @@ use uuid::Uuid;
 use super::sql_common::{
     Arg, CLAIM_DUE_POSTGRES, CLAIMABLE_OUTBOX_POSTGRES, INSERT_COMMAND, INSERT_EVENT,
     INSERT_OUTBOX, INSERT_TICKET, LEASE_OUTBOX, LOAD_COMMAND, LOAD_TICKET,
-    LOAD_TICKET_BY_REFERENCE, MARK_DELIVERED, MARK_FAILED, NEXT_DEADLINE, OUTBOX_KEY_TAKEN,
-    OUTBOX_STATS, RELEASE_DUE, TICKET_VERSION, TIMELINE, TicketColumns, UPDATE_TICKET,
-    UPDATE_TICKET_AND_SCHEDULE, count_sql, db, list_sql, migrate_error, tag_keys, tag_sync_sql,
-    to_i64, to_u64,
+    LOAD_TICKET_BY_REFERENCE, MARK_ABANDONED, MARK_DELIVERED, MARK_FAILED, NEXT_DEADLINE,
+    OUTBOX_KEY_TAKEN, OUTBOX_STATS, RELEASE_DUE, TICKET_VERSION, TIMELINE, TicketColumns,
+    UPDATE_TICKET, UPDATE_TICKET_AND_SCHEDULE, count_sql, db, list_sql, migrate_error, tag_keys,
+    tag_sync_sql, to_i64, to_u64,
 };
 use super::{
     CommandRecord, Commit, Cursor, DueIndex, Outbox, OutboxEntry, OutboxStats, Page, Position,
@@ -560,14 +560,35 @@ impl Outbox for PostgresStore {
     }
 
     async fn outbox_stats(&self) -> Result<OutboxStats> {
-        let (all, delivered): (i64, i64) = sqlx::query_as(OUTBOX_STATS)
+        let (all, delivered, abandoned): (i64, i64, i64) = sqlx::query_as(OUTBOX_STATS)
             .fetch_one(&self.pool)
             .await
             .map_err(db("counting the outbox"))?;
         Ok(OutboxStats {
-            pending: to_u64(all - delivered, "count")?,
+            pending: to_u64(all - delivered - abandoned, "count")?,
             delivered: to_u64(delivered, "count")?,
+            abandoned: to_u64(abandoned, "count")?,
         })
+    }
+
+    async fn mark_abandoned(
+        &self,
+        id: NotificationId,
+        at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<()> {
+        let n = sqlx::query(MARK_ABANDONED)
+            .bind(*id.as_uuid())
+            .bind(at)
+            .bind(error)
+            .execute(&self.pool)
+            .await
+            .map_err(db("giving up a notification"))?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::not_found("notification", id));
+        }
+        Ok(())
     }
 }
 

@@ -122,7 +122,8 @@ pub(crate) const OUTBOX_KEY_TAKEN: &str = "SELECT COUNT(*) FROM outbox WHERE ide
 macro_rules! claimable_outbox {
     ($lock:literal) => {
         concat!(
-            "SELECT id FROM outbox WHERE delivered_at IS NULL AND available_at <= $1 \
+            "SELECT id FROM outbox WHERE delivered_at IS NULL AND abandoned_at IS NULL \
+             AND available_at <= $1 \
              ORDER BY available_at, id LIMIT $2 ",
             $lock
         )
@@ -149,8 +150,14 @@ pub(crate) const MARK_DELIVERED: &str =
 pub(crate) const MARK_FAILED: &str = "UPDATE outbox SET available_at = $2, \
      attempts = attempts + 1, last_error = $3 WHERE id = $1 AND delivered_at IS NULL";
 
-/// All entries and the delivered ones.
-pub(crate) const OUTBOX_STATS: &str = "SELECT COUNT(*), COUNT(delivered_at) FROM outbox";
+/// All entries, the delivered ones and the abandoned ones.
+pub(crate) const OUTBOX_STATS: &str =
+    "SELECT COUNT(*), COUNT(delivered_at), COUNT(abandoned_at) FROM outbox";
+
+/// Gives up undelivered entry `$1` at `$2` for error `$3`: never claimed again.
+pub(crate) const MARK_ABANDONED: &str = "UPDATE outbox SET abandoned_at = $2, \
+     attempts = attempts + 1, last_error = $3 \
+     WHERE id = $1 AND delivered_at IS NULL AND abandoned_at IS NULL";
 
 // Derived columns -------------------------------------------------------------------
 

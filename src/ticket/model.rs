@@ -100,6 +100,14 @@ pub struct Requester {
     /// Service tier, e.g. `vip`, `gold`, `standard`.
     #[serde(default)]
     pub tier: Option<String>,
+    /// The language they read, e.g. `fr`: their notifications are worded
+    /// in it (falling back to the desk's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<crate::Locale>,
+    /// Their time zone: instants in their notifications are shown in it
+    /// (default: the SLA calendar's zone, else UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<chrono_tz::Tz>,
 }
 
 impl Requester {
@@ -112,6 +120,8 @@ impl Requester {
             phone: None,
             organization: None,
             tier: None,
+            locale: None,
+            time_zone: None,
         }
     }
     /// Sets the email address.
@@ -132,6 +142,16 @@ impl Requester {
     /// Sets the service tier (e.g. `vip`).
     pub fn tier(mut self, tier: impl Into<String>) -> Self {
         self.tier = Some(tier.into());
+        self
+    }
+    /// Sets the language they read.
+    pub fn locale(mut self, locale: crate::Locale) -> Self {
+        self.locale = Some(locale);
+        self
+    }
+    /// Sets their time zone.
+    pub fn time_zone(mut self, time_zone: chrono_tz::Tz) -> Self {
+        self.time_zone = Some(time_zone);
         self
     }
 }

@@ -34,7 +34,8 @@ pub async fn outbox_claim_retry_deliver<S: TicketStore + Outbox + ?Sized>(store:
         store.outbox_stats().await.unwrap(),
         OutboxStats {
             pending: 3,
-            delivered: 0
+            delivered: 0,
+            abandoned: 0,
         }
     );
     let first = store.claim_outbox(at(5), 2, at(60)).await.unwrap();
@@ -76,7 +77,8 @@ pub async fn outbox_claim_retry_deliver<S: TicketStore + Outbox + ?Sized>(store:
         store.outbox_stats().await.unwrap(),
         OutboxStats {
             pending: 2,
-            delivered: 1
+            delivered: 1,
+            abandoned: 0,
         }
     );
     let later = store.claim_outbox(at(1000), 10, at(2000)).await.unwrap();
@@ -177,7 +179,8 @@ pub async fn duplicate_idempotency_keys_are_refused<S: TicketStore + Outbox + ?S
         store.outbox_stats().await.unwrap(),
         OutboxStats {
             pending: 0,
-            delivered: 1
+            delivered: 1,
+            abandoned: 0,
         }
     );
 }
@@ -317,4 +320,49 @@ pub async fn outbox_text_round_trips<S: TicketStore + Outbox + ?Sized>(store: &S
         .unwrap();
     assert_eq!(retry[0].notification, sent[1]);
     assert_eq!(retry[0].last_error.as_deref(), Some(texts[3]));
+}
+
+/// An entry the transport refused for good is given up: never claimed
+/// again, counted apart, and refused a second time; others go on.
+pub async fn outbox_abandon<S: TicketStore + Outbox + ?Sized>(store: &S) {
+    let at = |s: i64| t0() + Duration::seconds(s);
+    let t = insert_new(store, "abandon").await;
+    let ns: Vec<Notification> = (0..2)
+        .map(|i| notification(&t, &format!("{}:1:ack:{i}", t.id), at(i)))
+        .collect();
+    commit_note_with_outbox(store, &t, ns.clone())
+        .await
+        .unwrap();
+    let claimed = store.claim_outbox(at(5), 10, at(60)).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    store
+        .mark_abandoned(ns[0].id, at(6), "550 5.1.1 no such user")
+        .await
+        .unwrap();
+    store
+        .mark_failed(ns[1].id, at(10), "timed out")
+        .await
+        .unwrap();
+    // Long after every lease and retry time: only the retried one comes back.
+    let again = store.claim_outbox(at(3600), 10, at(3660)).await.unwrap();
+    let ids: Vec<_> = again.iter().map(|e| e.notification.id).collect();
+    assert_eq!(ids, [ns[1].id]);
+    assert_eq!(
+        store.outbox_stats().await.unwrap(),
+        OutboxStats {
+            pending: 1,
+            delivered: 0,
+            abandoned: 1,
+        }
+    );
+    for id in [ns[0].id, NotificationId::new()] {
+        let e = store.mark_abandoned(id, at(7), "again").await.unwrap_err();
+        assert!(matches!(e, Error::NotFound { .. }), "{e}");
+    }
+    store.mark_delivered(ns[1].id, at(3601)).await.unwrap();
+    let e = store
+        .mark_abandoned(ns[1].id, at(3602), "late")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::NotFound { .. }), "{e}");
 }
