@@ -92,7 +92,10 @@ pub(crate) fn notification(n: &mut Notification, f: &mut Visit<'_>) -> Result<()
     if let Recipient::Requester { email, .. } = &mut n.recipient {
         opt(email, f)?;
     }
-    opt(&mut n.facts.body, f)
+    opt(&mut n.facts.body, f)?;
+    // The greeting's name: the requester's, or a staff member's (sealed
+    // alike, which costs nothing and keeps one rule).
+    opt(&mut n.facts.recipient_name, f)
 }
 
 /// Whether `s` is a marker the desk writes in place of personal data:
