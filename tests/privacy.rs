@@ -55,9 +55,15 @@ struct World {
 }
 
 impl World {
-    fn new(backend: Arc<dyn Store>, keys: Arc<dyn PrivacyStore>, raw: Raw) -> Self {
+    /// A desk on `backend` for every port it has (tickets, reports,
+    /// intake), so the scans see every table a desk writes.
+    fn new<S>(backend: Arc<S>, keys: Arc<dyn PrivacyStore>, raw: Raw) -> Self
+    where
+        S: Store + helpdesk::store::ReportStore + 'static,
+    {
         let desk = HelpDesk::builder()
             .store(backend.clone())
+            .reports(backend.clone())
             .privacy(keys.clone(), Arc::new(LocalKeyProvider::from_bytes(KEK)))
             .build()
             .unwrap();
@@ -120,6 +126,9 @@ impl World {
                     "data_keys",
                     "erasures",
                     "commands",
+                    "metric_rows",
+                    "inbound_messages",
+                    "contacts",
                 ] {
                     let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                         "SELECT t::text FROM \"{schema}\".{table} t"

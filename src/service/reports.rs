@@ -43,8 +43,10 @@ impl HelpDesk {
     /// ([`MetricRow::advance`]), so the cost follows the command and not
     /// the ticket's history; replays the whole timeline for a new ticket,
     /// a ticket without a row yet, or when the SLA policy (and so the
-    /// calendar business time is counted in) changed. Debug builds check
-    /// the continued row against the replay.
+    /// calendar business time is counted in) changed. (`MetricRow`'s tests
+    /// check the continued row against the replay at every split; a check
+    /// here would also fire on a draft that loses a race, which the commit
+    /// rejects anyway.)
     pub(super) async fn metric_row_of(&self, d: &mut Draft) -> Result<Option<MetricRow>> {
         let Some(reports) = &self.inner.reports else {
             return Ok(None);
@@ -68,14 +70,6 @@ impl HelpDesk {
             .any(|e| matches!(e.kind, EventKind::SlaPolicyApplied { .. }));
         if let Some(prev) = previous.filter(|_| !policy_changed) {
             let row = prev.advance(&d.ticket, &d.events, &ctx)?;
-            #[cfg(debug_assertions)]
-            {
-                let replayed = self.replayed_row(d, &ctx).await?;
-                debug_assert_eq!(
-                    row, replayed,
-                    "the metric row continued from the stored one"
-                );
-            }
             return Ok(Some(row));
         }
         self.replayed_row(d, &ctx).await.map(Some)

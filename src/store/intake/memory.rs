@@ -27,6 +27,23 @@ pub(crate) struct Tables {
 }
 
 impl Tables {
+    /// Drops everything kept about ticket `id` (retention's delete): its
+    /// inbound records, attachments and notification ids, and the contents
+    /// no other attachment shares.
+    pub(crate) fn forget_ticket(&mut self, id: TicketId) {
+        self.inbound.retain(|_, e| e.ticket_id != id);
+        self.notifications.retain(|_, t| *t != id);
+        for a in self.by_ticket.remove(&id).unwrap_or_default() {
+            self.attachments.remove(&a);
+        }
+        let shared: std::collections::HashSet<&str> = self
+            .attachments
+            .values()
+            .map(|a| a.sha256.as_str())
+            .collect();
+        self.blobs.retain(|sha, _| shared.contains(sha.as_str()));
+    }
+
     /// What the commit's inbound record would break; nothing is changed.
     pub(crate) fn check(&self, commit: &Commit) -> Result<()> {
         let Some(r) = &commit.inbound else {

@@ -151,6 +151,8 @@ impl PrivacyStore for InMemoryStore {
             inner.outbox.remove(&nid);
             inner.queue.remove(&(at, nid));
         }
+        inner.metrics.remove(&id);
+        inner.intake.forget_ticket(id);
         Ok(true)
     }
 

@@ -174,6 +174,11 @@ impl PrivacyStore for PostgresStore {
             "DELETE FROM events WHERE ticket_id = $1",
             "DELETE FROM ticket_tags WHERE ticket_id = $1",
             "DELETE FROM outbox WHERE ticket_id = $1",
+            // Every other table that keeps a row per ticket.
+            "DELETE FROM metric_spans WHERE ticket_id = $1",
+            "DELETE FROM metric_rows WHERE ticket_id = $1",
+            "DELETE FROM attachments WHERE ticket_id = $1",
+            "DELETE FROM inbound_messages WHERE ticket_id = $1",
             "DELETE FROM tickets WHERE id = $1",
         ] {
             sqlx::query(sql)
@@ -182,6 +187,13 @@ impl PrivacyStore for PostgresStore {
                 .await
                 .map_err(db("deleting a ticket"))?;
         }
+        // Attachment contents that no other attachment shares.
+        sqlx::query(
+            "DELETE FROM attachment_blobs WHERE sha256 NOT IN (SELECT sha256 FROM attachments)",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(db("deleting a ticket's attachments"))?;
         tx.commit().await.map_err(db("committing"))?;
         Ok(true)
     }

@@ -209,6 +209,11 @@ impl PrivacyStore for SqliteStore {
             "DELETE FROM events WHERE ticket_id = $1",
             "DELETE FROM ticket_tags WHERE ticket_id = $1",
             "DELETE FROM outbox WHERE ticket_id = $1",
+            // Every other table that keeps a row per ticket.
+            "DELETE FROM metric_spans WHERE ticket_id = $1",
+            "DELETE FROM metric_rows WHERE ticket_id = $1",
+            "DELETE FROM attachments WHERE ticket_id = $1",
+            "DELETE FROM inbound_messages WHERE ticket_id = $1",
             "DELETE FROM tickets WHERE id = $1",
         ] {
             sqlx::query(sql)
@@ -217,6 +222,13 @@ impl PrivacyStore for SqliteStore {
                 .await
                 .map_err(db("deleting a ticket"))?;
         }
+        // Attachment contents that no other attachment shares.
+        sqlx::query(
+            "DELETE FROM attachment_blobs WHERE sha256 NOT IN (SELECT sha256 FROM attachments)",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(db("deleting a ticket's attachments"))?;
         sqlx::query(PRIVILEGED_OFF)
             .execute(&mut *tx)
             .await
