@@ -455,7 +455,8 @@ impl Ticket {
         match kind {
             // A second creation is refused by `apply`; SLA and escalation
             // records are bookkeeping read from the timeline, which the
-            // snapshot does not carry.
+            // snapshot does not carry; a redacted event is rewritten in the
+            // store, and the snapshot replayed from the rewritten history.
             EventKind::Created(_)
             | EventKind::CustomerMessage { .. }
             | EventKind::Reply { .. }
@@ -466,10 +467,8 @@ impl Ticket {
             | EventKind::SlaWarning { .. }
             | EventKind::SlaBreached { .. }
             | EventKind::SlaMet { .. }
-            | EventKind::ArticleLinked { .. } => {}
-            // A redacted event is rewritten in the store, and the snapshot
-            // replayed from the rewritten history.
-            EventKind::Redacted { .. } => {}
+            | EventKind::ArticleLinked { .. }
+            | EventKind::Redacted { .. } => {}
             EventKind::Routed {
                 group, assignee, ..
             } => {
