@@ -29,7 +29,7 @@
 //! A desk built without [`HelpDeskBuilder::privacy`](crate::HelpDeskBuilder::privacy)
 //! stores everything in clear, exactly as before, and
 //! [`HelpDesk::erase_requester`](crate::HelpDesk::erase_requester) answers
-//! [`Error::NotConfigured`]: erasure that only hid data would be a promise
+//! [`Error::NotConfigured`](crate::Error::NotConfigured): erasure that only hid data would be a promise
 //! the database does not keep.
 //!
 //! # Plugging a KMS
@@ -88,7 +88,7 @@ pub struct ErasureRecord {
     pub notifications: u64,
     /// Data keys destroyed.
     pub keys: u64,
-    /// What each [`ErasureHook`](crate::privacy::ErasureHook) erased
+    /// What each [`ErasureHook`] erased
     /// elsewhere (knowledge base votes, survey comments, ...), by its name.
     #[serde(default)]
     pub elsewhere: std::collections::BTreeMap<String, u64>,

@@ -1,4 +1,4 @@
-//! The [`IntakeStore`] suite: inbound messages stored once per
+//! The [`IntakeStore`](crate::store::IntakeStore) suite: inbound messages stored once per
 //! `(channel, external id)` in the ticket commit, the contact index, the
 //! tickets of notifications, and attachments stored once per content.
 //!
