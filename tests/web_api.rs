@@ -32,7 +32,8 @@ async fn demo_at(now: DateTime<Utc>) -> Demo {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("desk.db")).await.unwrap();
     let clock = Arc::new(ManualClock::new(now));
-    let state = demo::app::AppState::new(Arc::new(store), clock.clone()).unwrap();
+    let state =
+        demo::app::AppState::new(demo::app::Backend::of(Arc::new(store)), clock.clone()).unwrap();
     Demo {
         app: demo::app::router(state.clone()),
         state,
@@ -619,7 +620,7 @@ async fn the_seeded_demo_has_every_channel_and_weeks_of_history() {
     let d = demo_at(now).await;
     let store = d.state.desk.store().clone();
     assert!(!demo::seed::is_seeded(store.as_ref()).await.unwrap());
-    let n = demo::seed::seed(store.clone(), d.state.outbox.clone(), now)
+    let n = demo::seed::seed(d.state.backend.clone(), d.state.outbox.clone(), now)
         .await
         .unwrap();
     assert!(n >= 20, "{n} tickets");

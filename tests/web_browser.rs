@@ -200,8 +200,8 @@ async fn a_customer_and_an_agent_work_a_ticket_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(dir.path().join("desk.db")).await.unwrap());
     let clock = Arc::new(ManualClock::new(now));
-    let state = demo::app::AppState::new(store.clone(), clock.clone()).unwrap();
-    demo::seed::seed(store, state.outbox.clone(), now)
+    let state = demo::app::AppState::new(demo::app::Backend::of(store), clock.clone()).unwrap();
+    demo::seed::seed(state.backend.clone(), state.outbox.clone(), now)
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
