@@ -12,7 +12,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use helpdesk::report::{
     BucketSize, Chart, Dimension, Figure, Figures, Ratio, Report, ReportQuery, SpikeKey, Stat,
@@ -40,22 +40,22 @@ pub(crate) fn api_routes() -> Router<AppState> {
         .route("/supervisor/chart.svg", get(api_chart))
 }
 
-/// Monday 00:00 in the office of the week holding `now`.
-fn week_start(now: DateTime<Utc>) -> DateTime<Utc> {
-    let local = now.with_timezone(&OFFICE).date_naive();
-    let monday = local - Duration::days(i64::from(local.weekday().num_days_from_monday()));
+/// Midnight in the office at the start of `day` (a day's length changes
+/// with daylight saving time, so weeks are counted in dates, not hours).
+fn midnight(day: NaiveDate, fallback: DateTime<Utc>) -> DateTime<Utc> {
     OFFICE
-        .from_local_datetime(&monday.and_time(NaiveTime::MIN))
+        .from_local_datetime(&day.and_time(NaiveTime::MIN))
         .earliest()
-        .map_or(now, |t| t.with_timezone(&Utc))
+        .map_or(fallback, |t| t.with_timezone(&Utc))
 }
 
 /// The four weeks' query, ungrouped or grouped by `by`.
 fn weeks(now: DateTime<Utc>, by: Option<Dimension>) -> ReportQuery {
-    let this = week_start(now);
+    let today = now.with_timezone(&OFFICE).date_naive();
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
     let q = ReportQuery::new(
-        this - Duration::weeks(WEEKS - 1),
-        this + Duration::weeks(1),
+        midnight(monday - Duration::weeks(WEEKS - 1), now),
+        midnight(monday + Duration::weeks(1), now),
         BucketSize::Week,
     )
     .time_zone(OFFICE);

@@ -366,8 +366,12 @@ async fn outcome_of(
         "ticket_opened" => {
             let key = ticket
                 .ok_or_else(|| Error::validation("ticket", "`ticket_opened` needs a ticket"))?;
-            let t = views::ticket(desk, actor, key).await?;
-            SuggestionOutcome::TicketOpened { ticket: t.id }
+            let ticket = if actor.is_staff() {
+                views::ticket(desk, actor, key).await?.id
+            } else {
+                views::own_ticket(desk, persona::customer(), key).await?.id
+            };
+            SuggestionOutcome::TicketOpened { ticket }
         }
         other => {
             return Err(Error::validation(
