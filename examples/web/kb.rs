@@ -238,7 +238,7 @@ fn hits_json(r: &SearchResults) -> Value {
                     "locale": h.locale.as_str(),
                     "title": h.title,
                     "title_html": h.title_html,
-                    "snippet": h.snippet,
+                    "snippet_html": h.snippet,
                     "score": h.score,
                 })
             })
@@ -486,14 +486,15 @@ fn hit_link(article: ArticleId, lang: &Locale, suggestion: Option<&str>) -> Stri
 fn hit_list(r: &SearchResults, lang: &Locale, suggestion: Option<&str>) -> String {
     let mut s = String::from(r#"<ul class="hits">"#);
     for h in &r.hits {
-        // The title's highlight is the library's, built from escaped text.
+        // The title's and snippet's highlights are the library's HTML,
+        // built from escaped text.
         let _ = write!(
             s,
             r#"<li><a href="{href}">{title}</a> <span class="muted">[{locale}]</span><div class="body">{snippet}</div></li>"#,
             href = esc(&hit_link(h.article, lang, suggestion)),
             title = h.title_html,
             locale = esc(h.locale.as_str()),
-            snippet = esc(&h.snippet),
+            snippet = h.snippet,
         );
     }
     s.push_str("</ul>");
@@ -694,7 +695,7 @@ pub(crate) async fn ticket_panel(desk: &HelpDesk, actor: &Actor, ticket: &Ticket
             r#"<li><a href="{href}">{title}</a><div class="body">{snippet}</div><form method="post" action="/tickets/{n}/solved-by" class="inline"><input type="hidden" name="article" value="{id}"><button type="submit">Solved by this article</button></form></li>"#,
             href = esc(&hit_link(h.article, &lang, Some(&set))),
             title = h.title_html,
-            snippet = esc(&h.snippet),
+            snippet = h.snippet,
             id = h.article,
         );
     }
@@ -764,7 +765,8 @@ const SUGGEST_JS: &str = r#"(function () {
         li.appendChild(a);
         var p = document.createElement('div');
         p.className = 'body';
-        p.textContent = hit.snippet;
+        // The desk's snippet: escaped text with <mark>s.
+        p.innerHTML = hit.snippet_html;
         li.appendChild(p);
         ul.appendChild(li);
       });

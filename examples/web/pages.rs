@@ -579,6 +579,13 @@ fn describe(desk: &HelpDesk, e: &TicketEvent) -> (&'static str, String) {
             "",
             format!("added watcher {}", esc(&agent_name(desk, *agent))),
         ),
+        EventKind::ArticleLinked { article, title } => (
+            "",
+            format!(
+                r#"marked it solved by <a href="/kb/articles/{article}">{}</a>"#,
+                esc(title)
+            ),
+        ),
         other => ("", esc(&format!("{other:?}"))),
     };
     (class, format!("<strong>{}</strong> {what}", esc(&who)))
