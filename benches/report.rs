@@ -48,12 +48,9 @@ fn bench(c: &mut Criterion) {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
     let dir = tempfile::tempdir().expect("tempdir");
-    let sqlite = rt.block_on(async {
-        let s = SqliteStore::open(dir.path().join("report.db"))
-            .await
-            .expect("sqlite");
-        s
-    });
+    let sqlite = rt
+        .block_on(SqliteStore::open(dir.path().join("report.db")))
+        .expect("sqlite");
     let started = std::time::Instant::now();
     let rows = rt.block_on(seed(&sqlite, n));
     println!(

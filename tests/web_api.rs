@@ -921,6 +921,7 @@ async fn kb_search_shows_a_requester_public_articles_only() {
 }
 
 #[tokio::test]
+#[allow(clippy::many_single_char_names)] // d, s, n, r, f: one per call
 async fn suggestions_as_the_customer_types_record_what_came_of_them() {
     let d = demo_at(tuesday_morning()).await;
     demo::kb::seed(&d.state.desk).await.unwrap();

@@ -160,8 +160,7 @@ pub(crate) async fn seed(desk: &HelpDesk) -> Result<()> {
             )
             .await?;
         if let Some((t, b)) = french {
-            desk.translate_article(&ana, a.id, fr.clone(), *t, *b)
-                .await?;
+            desk.translate_article(&ana, a.id, fr.clone(), t, b).await?;
         }
         if *public {
             desk.publish_public(&lena, a.id).await?;
@@ -536,7 +535,7 @@ async fn page_search(
             .map_err(with(who))?;
         let _ = write!(
             body,
-            r#"<h2>{} result(s) for “{}”</h2>"#,
+            r"<h2>{} result(s) for “{}”</h2>",
             r.hits.len(),
             esc(&p.q)
         );
@@ -682,7 +681,7 @@ pub(crate) async fn ticket_panel(desk: &HelpDesk, actor: &Actor, ticket: &Ticket
         }
     };
     let n = ticket.reference.0;
-    let mut out = String::from(r#"<h2>Suggested articles</h2>"#);
+    let mut out = String::from("<h2>Suggested articles</h2>");
     if s.hits.is_empty() {
         out.push_str(r#"<p class="muted">No article matches this ticket. <a href="/kb">Search the knowledge base</a>.</p>"#);
         return out;
@@ -731,7 +730,7 @@ pub(crate) async fn opened_anyway(
 
 /// Asks the suggestions API as the customer types the subject (after a
 /// pause), and shows what it returns; each link carries the set's id.
-const SUGGEST_JS: &str = r#"(function () {
+const SUGGEST_JS: &str = r"(function () {
   var subject = document.getElementById('subject');
   var description = document.getElementById('description');
   var box = document.getElementById('suggested');
@@ -778,4 +777,4 @@ const SUGGEST_JS: &str = r#"(function () {
     timer = setTimeout(ask, 300);
   });
 })();
-"#;
+";

@@ -366,7 +366,7 @@ impl MetricRow {
             fold.step(e)?;
             match &e.kind {
                 EventKind::SlaMet { metric, cycle, .. } if *cycle > 0 => {
-                    sla[slot(*metric)].met += 1
+                    sla[slot(*metric)].met += 1;
                 }
                 EventKind::SlaBreached { metric, cycle, .. } if *cycle > 0 => {
                     sla[slot(*metric)].breached += 1;

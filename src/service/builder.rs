@@ -225,18 +225,17 @@ impl HelpDeskBuilder {
         spike_rule.validate()?;
         // The default in-memory store serves every port; a store of the
         // application's serves only the ports it is given for.
-        let (store, knowledge, reports): (Arc<dyn Store>, _, _) = match self.store {
-            Some(store) => (store, self.knowledge, self.reports),
-            None => {
-                let memory = Arc::new(InMemoryStore::new());
-                let knowledge = self
-                    .knowledge
-                    .unwrap_or_else(|| memory.clone() as Arc<dyn KnowledgeStore>);
-                let reports = self
-                    .reports
-                    .unwrap_or_else(|| memory.clone() as Arc<dyn crate::store::ReportStore>);
-                (memory, Some(knowledge), Some(reports))
-            }
+        let (store, knowledge, reports): (Arc<dyn Store>, _, _) = if let Some(store) = self.store {
+            (store, self.knowledge, self.reports)
+        } else {
+            let memory = Arc::new(InMemoryStore::new());
+            let knowledge = self
+                .knowledge
+                .unwrap_or_else(|| memory.clone() as Arc<dyn KnowledgeStore>);
+            let reports = self
+                .reports
+                .unwrap_or_else(|| memory.clone() as Arc<dyn crate::store::ReportStore>);
+            (memory, Some(knowledge), Some(reports))
         };
         Ok(HelpDesk {
             inner: Arc::new(Inner {

@@ -255,13 +255,14 @@ pub(crate) fn report_statements(
     }
     let with = format!("WITH b (i, lo, hi) AS (VALUES {values})");
     let dims: Vec<String> = (0..query.group_by.len()).map(|k| format!("d{k}")).collect();
-    let select_dims: String = query
-        .group_by
-        .iter()
-        .enumerate()
-        .map(|(k, d)| format!(", m.{} AS d{k}", column(*d)))
-        .collect();
-    let group_dims: String = dims.iter().map(|d| format!(", {d}")).collect();
+    let mut select_dims = String::new();
+    for (k, d) in query.group_by.iter().enumerate() {
+        let _ = write!(select_dims, ", m.{} AS d{k}", column(*d));
+    }
+    let mut group_dims = String::new();
+    for d in &dims {
+        let _ = write!(group_dims, ", {d}");
+    }
     let mut args = Vec::new();
     let mut filters = String::new();
     for f in &query.filters {
