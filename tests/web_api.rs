@@ -828,7 +828,9 @@ fn titles(v: &Value) -> Vec<String> {
 #[tokio::test]
 async fn kb_search_shows_a_requester_public_articles_only() {
     let d = demo_at(tuesday_morning()).await;
+    assert!(demo::kb::is_empty(&d.state.desk).await.unwrap());
     demo::kb::seed(&d.state.desk).await.unwrap();
+    assert!(!demo::kb::is_empty(&d.state.desk).await.unwrap());
     let ada = d
         .ok("GET", "/api/v1/kb/search?q=vpn", "customer", None)
         .await;

@@ -171,6 +171,19 @@ pub(crate) async fn seed(desk: &HelpDesk) -> Result<()> {
     Ok(())
 }
 
+/// Whether the knowledge base has no article yet (a database from before
+/// the demo had one gets its articles on the next start).
+pub(crate) async fn is_empty(desk: &HelpDesk) -> Result<bool> {
+    let lena = Actor::supervisor(persona::agent(persona::LENA));
+    let some = desk
+        .articles(
+            &lena,
+            helpdesk::store::knowledge::ArticleQuery::new(SearchFilter::new(), 1),
+        )
+        .await?;
+    Ok(some.is_empty())
+}
+
 /// The locale asked for (`en` when none).
 fn locale(lang: Option<&str>) -> Result<Locale> {
     match lang.map(str::trim).filter(|l| !l.is_empty()) {

@@ -150,6 +150,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .await?;
         tracing::info!(tickets = n, "demo data seeded");
+    } else if kb::is_empty(&state.desk).await? {
+        tracing::info!("seeding the knowledge base's demo articles");
+        kb::seed(&state.desk).await?;
     }
     let _worker = app::spawn_worker(state.desk.clone(), Duration::from_secs(5));
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
