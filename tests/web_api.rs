@@ -32,7 +32,8 @@ async fn demo_at(now: DateTime<Utc>) -> Demo {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("desk.db")).await.unwrap();
     let clock = Arc::new(ManualClock::new(now));
-    let state = demo::app::AppState::new(Arc::new(store), clock.clone()).unwrap();
+    let state =
+        demo::app::AppState::new(demo::app::Backend::of(Arc::new(store)), clock.clone()).unwrap();
     Demo {
         app: demo::app::router(state.clone()),
         state,
@@ -619,7 +620,7 @@ async fn the_seeded_demo_has_every_channel_and_weeks_of_history() {
     let d = demo_at(now).await;
     let store = d.state.desk.store().clone();
     assert!(!demo::seed::is_seeded(store.as_ref()).await.unwrap());
-    let n = demo::seed::seed(store.clone(), d.state.outbox.clone(), now)
+    let n = demo::seed::seed(d.state.backend.clone(), d.state.outbox.clone(), now)
         .await
         .unwrap();
     assert!(n >= 20, "{n} tickets");
@@ -811,5 +812,359 @@ async fn every_route_in_the_readme_table_exists() {
         assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
         checked += 1;
     }
-    assert_eq!(checked, 20, "routes in the README table");
+    assert_eq!(checked, 28, "routes in the README table");
+}
+
+/// The titles of a search's or a suggestion set's hits.
+fn titles(v: &Value) -> Vec<String> {
+    v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn kb_search_shows_a_requester_public_articles_only() {
+    let d = demo_at(tuesday_morning()).await;
+    assert!(demo::kb::is_empty(&d.state.desk).await.unwrap());
+    demo::kb::seed(&d.state.desk).await.unwrap();
+    assert!(!demo::kb::is_empty(&d.state.desk).await.unwrap());
+    let ada = d
+        .ok("GET", "/api/v1/kb/search?q=vpn", "customer", None)
+        .await;
+    let seen = titles(&ada);
+    assert!(
+        seen.contains(&"The VPN disconnects every hour".to_owned()),
+        "{seen:?}"
+    );
+    assert!(
+        !seen.contains(&"Restarting the VPN gateway".to_owned()),
+        "the internal article reached a requester: {seen:?}"
+    );
+    let ana = d.ok("GET", "/api/v1/kb/search?q=vpn", "l1", None).await;
+    assert!(
+        titles(&ana).contains(&"Restarting the VPN gateway".to_owned()),
+        "{ana}"
+    );
+    // The internal article by id is not there for her at all.
+    let internal = ana["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["title"] == "Restarting the VPN gateway")
+        .unwrap()["article"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = d
+        .call(
+            "GET",
+            &format!("/api/v1/kb/articles/{internal}"),
+            Some("customer"),
+            None,
+        )
+        .await;
+    problem(&r, StatusCode::NOT_FOUND, "not_found");
+    let staff = d
+        .ok(
+            "GET",
+            &format!("/api/v1/kb/articles/{internal}"),
+            "l2",
+            None,
+        )
+        .await;
+    assert_eq!(staff["title"], "Restarting the VPN gateway");
+    // French, typed without accents; the article comes in French.
+    let fr = d
+        .ok(
+            "GET",
+            "/api/v1/kb/search?q=vpn%20deconnecte&lang=fr",
+            "customer",
+            None,
+        )
+        .await;
+    assert_eq!(fr["hits"][0]["locale"], "fr", "{fr}");
+    assert_eq!(
+        fr["hits"][0]["title"],
+        "Le VPN se déconnecte toutes les heures"
+    );
+    // Bad input is a problem naming the field.
+    let r = d
+        .call(
+            "GET",
+            "/api/v1/kb/search?q=vpn&limit=500",
+            Some("customer"),
+            None,
+        )
+        .await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(r.body["field"], "limit", "{}", r.text);
+    let r = d
+        .call("GET", "/api/v1/kb/search", Some("customer"), None)
+        .await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "bad_query");
+    let r = d
+        .call("GET", "/api/v1/kb/articles/nope", Some("customer"), None)
+        .await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let r = d.call("GET", "/api/v1/kb/search?q=vpn", None, None).await;
+    problem(&r, StatusCode::UNAUTHORIZED, "no_persona");
+    // The page: the customer searches and sees the public article only.
+    let page = d.call("GET", "/kb?q=vpn", Some("customer"), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("VPN</mark> disconnects"),
+        "{}",
+        page.text
+    );
+    assert!(!page.text.contains("gateway"));
+}
+
+#[tokio::test]
+#[allow(clippy::many_single_char_names)] // d, s, n, r, f: one per call
+async fn suggestions_as_the_customer_types_record_what_came_of_them() {
+    let d = demo_at(tuesday_morning()).await;
+    demo::kb::seed(&d.state.desk).await.unwrap();
+    let s = d
+        .ok(
+            "POST",
+            "/api/v1/kb/suggestions",
+            "customer",
+            Some(json!({"subject": "Password reset CRM"})),
+        )
+        .await;
+    assert_eq!(titles(&s)[0], "Reset your CRM password", "{s}");
+    let set = s["id"].as_str().unwrap().to_owned();
+    let article = s["hits"][0]["article"].as_str().unwrap().to_owned();
+    // She opens the article from the suggestion (the page records it)...
+    let page = d
+        .call(
+            "GET",
+            &format!("/kb/articles/{article}?s={set}"),
+            Some("customer"),
+            None,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("Forgot password"));
+    // ...and opens a ticket anyway.
+    let n = d.ada_opens("Password reset did not arrive").await;
+    let r = d
+        .ok(
+            "POST",
+            &format!("/api/v1/kb/suggestions/{set}/outcome"),
+            "customer",
+            Some(json!({"outcome": "ticket_opened", "ticket": n.to_string()})),
+        )
+        .await;
+    assert_eq!(r["recorded"], "ticket_opened");
+    let lena = helpdesk::Actor::supervisor(demo::persona::agent(demo::persona::LENA));
+    let f = d
+        .state
+        .desk
+        .deflection(&lena, helpdesk::store::TimeRange::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (f.shown, f.viewed, f.tickets_opened, f.deflected),
+        (1, 1, 1, 0)
+    );
+    // Bad outcomes name what is wrong; another's set is not there.
+    let r = d
+        .call(
+            "POST",
+            &format!("/api/v1/kb/suggestions/{set}/outcome"),
+            Some("customer"),
+            Some(json!({"outcome": "loved"})),
+        )
+        .await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(r.body["field"], "outcome");
+    let r = d
+        .call(
+            "POST",
+            &format!("/api/v1/kb/suggestions/{set}/outcome"),
+            Some("customer"),
+            Some(json!({"outcome": "helped"})),
+        )
+        .await;
+    assert_eq!(r.body["field"], "article", "{}", r.text);
+    let r = d
+        .call(
+            "POST",
+            "/api/v1/kb/suggestions/01936f6e-0000-7000-8000-000000000999/outcome",
+            Some("customer"),
+            Some(json!({"outcome": "viewed", "article": article})),
+        )
+        .await;
+    problem(&r, StatusCode::NOT_FOUND, "not_found");
+    let r = d
+        .call(
+            "POST",
+            "/api/v1/kb/suggestions",
+            Some("customer"),
+            Some(json!({"subjet": "typo"})),
+        )
+        .await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "bad_body");
+
+    // The agent's side: suggestions for the ticket, and "solved by".
+    let staff = d
+        .ok(
+            "GET",
+            &format!("/api/v1/tickets/{n}/suggestions"),
+            "l1",
+            None,
+        )
+        .await;
+    assert_eq!(titles(&staff)[0], "Reset your CRM password", "{staff}");
+    let r = d
+        .call(
+            "GET",
+            &format!("/api/v1/tickets/{n}/suggestions"),
+            Some("customer"),
+            None,
+        )
+        .await;
+    problem(&r, StatusCode::FORBIDDEN, "forbidden");
+    d.ok(
+        "POST",
+        &format!("/api/v1/tickets/{n}/articles"),
+        "l1",
+        Some(json!({"article": article})),
+    )
+    .await;
+    let tl = d
+        .ok("GET", &format!("/api/v1/tickets/{n}/timeline"), "l1", None)
+        .await;
+    assert!(tl.to_string().contains("Reset your CRM password"), "{tl}");
+    let page = d
+        .call("GET", &format!("/tickets/{n}"), Some("l1"), None)
+        .await;
+    assert!(page.text.contains("Suggested articles"), "{}", page.text);
+    assert!(page.text.contains("Solved by this article"));
+}
+
+#[tokio::test]
+async fn the_portal_form_records_a_ticket_opened_after_suggestions() {
+    let d = demo_at(tuesday_morning()).await;
+    demo::kb::seed(&d.state.desk).await.unwrap();
+    let page = d.call("GET", "/portal", Some("customer"), None).await;
+    assert!(page.text.contains(r#"id="suggested""#));
+    assert!(page.text.contains("/static/suggest.js"));
+    let js = d.call("GET", "/static/suggest.js", None, None).await;
+    assert!(js.text.contains("/api/v1/kb/suggestions"));
+    let s = d
+        .ok(
+            "POST",
+            "/api/v1/kb/suggestions",
+            "customer",
+            Some(json!({"subject": "Printer jams"})),
+        )
+        .await;
+    let set = s["id"].as_str().unwrap();
+    let req = Request::post("/portal/tickets")
+        .header("x-demo-persona", "customer")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "subject=Printer+jams&description=Floor+3&suggestion={set}"
+        )))
+        .unwrap();
+    let r = d.send(req).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let lena = helpdesk::Actor::supervisor(demo::persona::agent(demo::persona::LENA));
+    let f = d
+        .state
+        .desk
+        .deflection(&lena, helpdesk::store::TimeRange::default())
+        .await
+        .unwrap();
+    assert_eq!((f.shown, f.tickets_opened), (1, 1));
+}
+
+#[tokio::test]
+async fn the_supervisor_report_has_the_seeded_weeks_figures() {
+    let now = tuesday_morning();
+    let d = demo_at(now).await;
+    demo::seed::seed(d.state.backend.clone(), d.state.outbox.clone(), now)
+        .await
+        .unwrap();
+    let r = d
+        .ok("GET", "/api/v1/supervisor/report", "supervisor", None)
+        .await;
+    let weeks = r["weeks"].as_array().unwrap();
+    assert_eq!(weeks.len(), 4, "{r}");
+    // The report's created count agrees with the tickets themselves.
+    let from: DateTime<Utc> = weeks[0]["start"].as_str().unwrap().parse().unwrap();
+    let to: DateTime<Utc> = weeks[3]["end"].as_str().unwrap().parse().unwrap();
+    let all = d
+        .ok("GET", "/api/v1/tickets?limit=100", "supervisor", None)
+        .await;
+    let in_period = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            let at: DateTime<Utc> = t["ticket"]["created_at"].as_str().unwrap().parse().unwrap();
+            from <= at && at < to
+        })
+        .count() as u64;
+    let created: u64 = weeks
+        .iter()
+        .map(|w| w["figures"]["created"].as_u64().unwrap())
+        .sum();
+    assert!(created >= 10, "{created} created");
+    assert_eq!(created, in_period);
+    let full = &weeks[1]["figures"];
+    assert!(full["resolved"].as_u64().unwrap() > 0, "{full}");
+    assert!(
+        full["first_reply"]["business"]["median"].as_f64().unwrap() > 0.0,
+        "{full}"
+    );
+    let sla = &full["sla"]["first_response"];
+    assert!(sla["of"].as_u64().unwrap() > 0, "{full}");
+    // Every fifth ticket is answered late: not all met.
+    let met: u64 = weeks
+        .iter()
+        .map(|w| {
+            w["figures"]["sla"]["first_response"]["count"]
+                .as_u64()
+                .unwrap()
+        })
+        .sum();
+    let of: u64 = weeks
+        .iter()
+        .map(|w| {
+            w["figures"]["sla"]["first_response"]["of"]
+                .as_u64()
+                .unwrap()
+        })
+        .sum();
+    assert!(0 < met && met < of, "{met} of {of}");
+    // The chart and the page.
+    let svg = d
+        .call(
+            "GET",
+            "/api/v1/supervisor/chart.svg",
+            Some("supervisor"),
+            None,
+        )
+        .await;
+    assert_eq!(svg.content_type, "image/svg+xml");
+    assert!(svg.text.starts_with("<svg "), "{}", svg.text);
+    let page = d.call("GET", "/supervisor", Some("supervisor"), None).await;
+    assert!(page.text.contains(r#"<table id="kpis">"#), "{}", page.text);
+    assert!(page.text.contains("<svg "));
+    assert!(page.text.contains("<h2>Spikes</h2>"));
+    assert!(
+        page.text
+            .contains(&format!("<td>{}</td>", weeks[1]["figures"]["created"]))
+    );
+    // A customer gets no figures.
+    let r = d
+        .call("GET", "/api/v1/supervisor/report", Some("customer"), None)
+        .await;
+    problem(&r, StatusCode::FORBIDDEN, "forbidden");
 }

@@ -200,8 +200,8 @@ async fn a_customer_and_an_agent_work_a_ticket_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(dir.path().join("desk.db")).await.unwrap());
     let clock = Arc::new(ManualClock::new(now));
-    let state = demo::app::AppState::new(store.clone(), clock.clone()).unwrap();
-    demo::seed::seed(store, state.outbox.clone(), now)
+    let state = demo::app::AppState::new(demo::app::Backend::of(store), clock.clone()).unwrap();
+    demo::seed::seed(state.backend.clone(), state.outbox.clone(), now)
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -222,6 +222,17 @@ async fn a_customer_and_an_agent_work_a_ticket_in_chromium() {
         "Since the last update it needs a hard reset.",
     )
     .await;
+    // As she typed the subject, the page asked for suggested articles.
+    p.c.wait()
+        .for_element(Locator::Css("#suggested a"))
+        .await
+        .unwrap();
+    let suggested = p.text("#suggested").await;
+    assert!(
+        suggested.contains("Laptop will not wake from sleep"),
+        "{suggested}"
+    );
+    p.screenshot("customer-suggestions").await;
     p.submit("#subject").await;
     let h1 = p.text("h1").await;
     assert!(h1.ends_with("Laptop will not wake from sleep"), "{h1}");
@@ -234,6 +245,28 @@ async fn a_customer_and_an_agent_work_a_ticket_in_chromium() {
         .unwrap();
     p.go("/portal").await;
     p.screenshot("customer-portal").await;
+
+    // She searches the knowledge base: public articles only.
+    p.fill("#kb-q", "vpn").await;
+    p.submit("#kb-q").await;
+    assert_eq!(p.text("h1").await, "Knowledge base");
+    let found = p.body().await;
+    assert!(found.contains("The VPN disconnects every hour"), "{found}");
+    assert!(!found.contains("gateway"), "an internal article: {found}");
+    p.screenshot("customer-kb-search").await;
+    p.c.find(Locator::Css("ul.hits a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    p.c.wait()
+        .for_element(Locator::Css("form[action$='/helped'] button"))
+        .await
+        .unwrap();
+    p.submit("form[action$='/helped'] button").await;
+    let article = p.body().await;
+    assert!(article.contains("1 found it helpful"), "{article}");
 
     // Ana finds it in her queue, with its SLA countdown running.
     p.be("l1").await;
@@ -265,6 +298,18 @@ async fn a_customer_and_an_agent_work_a_ticket_in_chromium() {
     let page = p.body().await;
     assert!(
         page.contains("Known firmware bug") && page.contains("(staff only)"),
+        "{page}"
+    );
+    // The article the desk suggests for it solved it.
+    let suggested = p.text("#ticket-suggestions").await;
+    assert!(
+        suggested.contains("Laptop will not wake from sleep"),
+        "{suggested}"
+    );
+    p.submit("#ticket-suggestions button").await;
+    let page = p.body().await;
+    assert!(
+        page.contains("marked it solved by Laptop will not wake from sleep"),
         "{page}"
     );
     p.screenshot("agent-ticket").await;
@@ -323,8 +368,24 @@ async fn a_customer_and_an_agent_work_a_ticket_in_chromium() {
     // The supervisor's page and the outbox.
     p.be("supervisor").await;
     assert_eq!(p.text("h1").await, "Supervisor dashboard");
-    assert!(p.body().await.contains("Open tickets by group"));
+    let page = p.body().await;
+    assert!(page.contains("Open tickets by group"), "{page}");
+    // The week's figures from the desk's report, and its chart.
+    let kpis = p.text("#kpis").await;
+    assert!(
+        kpis.contains("(this week)") && kpis.contains("SLA first response met"),
+        "{kpis}"
+    );
+    p.c.find(Locator::Css("#volume-chart svg")).await.unwrap();
+    assert!(page.contains("Spikes"), "{page}");
     p.screenshot("supervisor").await;
+    p.c.execute(
+        "document.getElementById('kpis').scrollIntoView();",
+        Vec::new(),
+    )
+    .await
+    .unwrap();
+    p.screenshot("supervisor-figures").await;
     p.go("/outbox").await;
     assert!(p.body().await.contains("ada@example.com"));
     p.screenshot("outbox").await;

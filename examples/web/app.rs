@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use helpdesk::store::ReportStore;
+use helpdesk::store::knowledge::KnowledgeStore;
 use helpdesk::{Clock, DeskConfig, HelpDesk, Store};
 use tower_http::trace::TraceLayer;
 
@@ -16,10 +18,39 @@ pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 /// The desk configuration the demo runs: the README's.
 pub(crate) const CONFIG: &str = include_str!("../config/desk.toml");
 
+/// One back end for every port the demo uses: tickets, the metric rows
+/// behind the supervisor's figures, and the knowledge base (each back end
+/// of the crate is all three; see `HelpDeskBuilder::backend`).
+#[derive(Clone)]
+pub(crate) struct Backend {
+    pub(crate) store: Arc<dyn Store>,
+    reports: Arc<dyn ReportStore>,
+    knowledge: Arc<dyn KnowledgeStore>,
+}
+
+impl Backend {
+    /// Every port on `store`.
+    pub(crate) fn of<S: Store + ReportStore + KnowledgeStore + 'static>(store: Arc<S>) -> Self {
+        Backend {
+            store: store.clone(),
+            reports: store.clone(),
+            knowledge: store,
+        }
+    }
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Backend")
+    }
+}
+
 /// What every handler gets.
 #[derive(Debug, Clone)]
 pub(crate) struct AppState {
     pub(crate) desk: HelpDesk,
+    /// The back end the desk runs on (the seed builds its own desk on it).
+    pub(crate) backend: Backend,
     pub(crate) outbox: Arc<DemoOutbox>,
     /// Where the tickets live, for the start page (`SQLite file ./helpdesk-demo.db`).
     pub(crate) store_label: Arc<str>,
@@ -28,27 +59,33 @@ pub(crate) struct AppState {
 impl AppState {
     /// A desk over `store` with the demo configuration, delivering into the
     /// on-page outbox.
-    pub(crate) fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> helpdesk::Result<Self> {
+    pub(crate) fn new(backend: Backend, clock: Arc<dyn Clock>) -> helpdesk::Result<Self> {
         let config = DeskConfig::from_toml(CONFIG)?;
         let outbox = Arc::new(DemoOutbox::new(config.routing.clone()));
-        let desk = desk(store, clock, outbox.clone())?;
+        let desk = desk(backend.clone(), clock, outbox.clone())?;
         Ok(AppState {
             desk,
+            backend,
             outbox,
             store_label: "a SQLite file".into(),
         })
     }
 }
 
-/// The demo's desk over `store`, on `clock`, delivering into `outbox`.
+/// The demo's desk over `backend`, on `clock`, delivering into `outbox`:
+/// the README's configuration plus the demo's knowledge base categories.
 pub(crate) fn desk(
-    store: Arc<dyn Store>,
+    backend: Backend,
     clock: Arc<dyn Clock>,
     outbox: Arc<DemoOutbox>,
 ) -> helpdesk::Result<HelpDesk> {
+    let mut config = DeskConfig::from_toml(CONFIG)?;
+    config.knowledge = Some(super::kb::config()?);
     HelpDesk::builder()
-        .config(DeskConfig::from_toml(CONFIG)?)
-        .store(store)
+        .config(config)
+        .store(backend.store)
+        .reports(backend.reports)
+        .knowledge(backend.knowledge)
         .clock(clock)
         .notifier(outbox)
         .build()
@@ -57,14 +94,19 @@ pub(crate) fn desk(
 /// Every route, with a span per request (method, path, status, latency)
 /// and the body limit.
 ///
-/// The desk areas still to come (knowledge base search and suggested
-/// articles, ratings, the reports' figures and chart) each join as one more
-/// module with its own `routes()`, nested or merged here, and a field on
-/// the views in `views.rs` they enrich.
+/// Each desk area is a module with its own `routes()`: the tickets
+/// (`api`, `pages`), the knowledge base (`kb`) and the reports'
+/// API (`dashboard`, whose figures join the `/supervisor` page).
 pub(crate) fn router(state: AppState) -> Router {
     Router::new()
-        .nest("/api/v1", super::api::routes())
+        .nest(
+            "/api/v1",
+            super::api::routes()
+                .merge(super::kb::api_routes())
+                .merge(super::dashboard::api_routes()),
+        )
         .merge(super::pages::routes())
+        .merge(super::kb::page_routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

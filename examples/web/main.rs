@@ -17,7 +17,9 @@
 pub(crate) mod api;
 pub(crate) mod app;
 pub(crate) mod countdown;
+pub(crate) mod dashboard;
 pub(crate) mod html;
+pub(crate) mod kb;
 pub(crate) mod outbox;
 pub(crate) mod pages;
 pub(crate) mod persona;
@@ -30,7 +32,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use helpdesk::{Store, SystemClock};
+use helpdesk::SystemClock;
+
+use app::Backend;
 
 /// The command line.
 #[derive(Debug)]
@@ -73,7 +77,7 @@ impl Args {
 }
 
 /// The store: PostgreSQL when `DATABASE_URL` is set, else the SQLite file.
-async fn store(args: &Args) -> Result<Arc<dyn Store>, Box<dyn std::error::Error>> {
+async fn store(args: &Args) -> Result<Backend, Box<dyn std::error::Error>> {
     if let Ok(url) = std::env::var("DATABASE_URL") {
         return postgres(&url, args.reset).await;
     }
@@ -91,13 +95,13 @@ async fn store(args: &Args) -> Result<Arc<dyn Store>, Box<dyn std::error::Error>
         }
     }
     tracing::info!(db = %args.db.display(), "opening SQLite");
-    Ok(Arc::new(
+    Ok(Backend::of(Arc::new(
         helpdesk::store::SqliteStore::open(&args.db).await?,
-    ))
+    )))
 }
 
 #[cfg(feature = "postgres")]
-async fn postgres(url: &str, reset: bool) -> Result<Arc<dyn Store>, Box<dyn std::error::Error>> {
+async fn postgres(url: &str, reset: bool) -> Result<Backend, Box<dyn std::error::Error>> {
     if reset {
         return Err(
             "--reset works on the SQLite file; on PostgreSQL drop and recreate the schema yourself"
@@ -105,13 +109,13 @@ async fn postgres(url: &str, reset: bool) -> Result<Arc<dyn Store>, Box<dyn std:
         );
     }
     tracing::info!("connecting to PostgreSQL (DATABASE_URL)");
-    Ok(Arc::new(
+    Ok(Backend::of(Arc::new(
         helpdesk::store::PostgresStore::connect(url).await?,
-    ))
+    )))
 }
 
 #[cfg(not(feature = "postgres"))]
-async fn postgres(_: &str, _: bool) -> Result<Arc<dyn Store>, Box<dyn std::error::Error>> {
+async fn postgres(_: &str, _: bool) -> Result<Backend, Box<dyn std::error::Error>> {
     Err("DATABASE_URL is set, but this build has no PostgreSQL: run with `--features postgres` (or unset DATABASE_URL for SQLite)".into())
 }
 
@@ -130,22 +134,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::process::exit(2);
         }
     };
-    let store = store(&args).await?;
-    let mut state = app::AppState::new(store.clone(), Arc::new(SystemClock))?;
+    let backend = store(&args).await?;
+    let mut state = app::AppState::new(backend, Arc::new(SystemClock))?;
     state.store_label = if std::env::var_os("DATABASE_URL").is_some() {
         "PostgreSQL (DATABASE_URL)".into()
     } else {
         format!("the SQLite file {}", args.db.display()).into()
     };
-    if !seed::is_seeded(store.as_ref()).await? {
+    if !seed::is_seeded(state.backend.store.as_ref()).await? {
         tracing::info!("first start: seeding three weeks of demo data (a few seconds)");
         let n = seed::seed(
-            store.clone(),
+            state.backend.clone(),
             state.outbox.clone(),
             state.desk.clock().now(),
         )
         .await?;
         tracing::info!(tickets = n, "demo data seeded");
+    } else if kb::is_empty(&state.desk).await? {
+        tracing::info!("seeding the knowledge base's demo articles");
+        kb::seed(&state.desk).await?;
     }
     let _worker = app::spawn_worker(state.desk.clone(), Duration::from_secs(5));
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));

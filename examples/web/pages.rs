@@ -96,10 +96,10 @@ impl IntoResponse for PageError {
     }
 }
 
-type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
 /// The persona of a page request; without one, the picker.
-pub(crate) struct Who(Persona);
+pub(crate) struct Who(pub(crate) Persona);
 
 impl<S: Send + Sync> FromRequestParts<S> for Who {
     type Rejection = Redirect;
@@ -110,7 +110,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Who {
 }
 
 /// A form body whose rejections are error pages.
-pub(crate) struct Fields<T>(T);
+pub(crate) struct Fields<T>(pub(crate) T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Fields<T> {
     type Rejection = PageError;
@@ -124,7 +124,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Fields<T> {
 }
 
 /// Query parameters whose rejections (an unknown filter, say) are error pages.
-pub(crate) struct Filters<T>(T);
+pub(crate) struct Filters<T>(pub(crate) T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Filters<T> {
     type Rejection = PageError;
@@ -155,14 +155,14 @@ fn bad_form(r: &FormRejection) -> PageError {
     }
 }
 
-fn with(persona: Persona) -> impl Fn(Error) -> PageError {
+pub(crate) fn with(persona: Persona) -> impl Fn(Error) -> PageError {
     move |e| PageError {
         problem: ApiError::Desk(e),
         persona: Some(persona),
     }
 }
 
-fn render(desk: &HelpDesk, title: &str, who: Persona, body: &str) -> Response {
+pub(crate) fn render(desk: &HelpDesk, title: &str, who: Persona, body: &str) -> Response {
     page(title, Some(who), desk.clock().now(), body).into_response()
 }
 
@@ -579,6 +579,13 @@ fn describe(desk: &HelpDesk, e: &TicketEvent) -> (&'static str, String) {
             "",
             format!("added watcher {}", esc(&agent_name(desk, *agent))),
         ),
+        EventKind::ArticleLinked { article, title } => (
+            "",
+            format!(
+                r#"marked it solved by <a href="/kb/articles/{article}">{}</a>"#,
+                esc(title)
+            ),
+        ),
         other => ("", esc(&format!("{other:?}"))),
     };
     (class, format!("<strong>{}</strong> {what}", esc(&who)))
@@ -612,6 +619,7 @@ async fn ticket(State(app): State<AppState>, Who(who): Who, Path(key): Path<Stri
         );
     }
     timeline.push_str("</ol>");
+    let suggested = super::kb::ticket_panel(desk, &actor, t).await;
     let options = |items: Vec<(String, String)>, current: Option<String>| {
         let mut out = String::new();
         for (v, l) in items {
@@ -685,6 +693,7 @@ async fn ticket(State(app): State<AppState>, Who(who): Who, Path(key): Path<Stri
 </dl>
 <h2>Timeline</h2>
 {timeline}
+{suggested}
 <h2>Act on it</h2>
 <div class="actions">
 <form method="post" action="/tickets/{n}/reply"><label for="reply">Public reply (the customer sees it)</label><textarea id="reply" name="body" required></textarea><button type="submit">Send reply</button></form>
@@ -817,7 +826,7 @@ async fn act(
 
 // ------------------------------------------------------------- portal
 
-fn customer_only(who: Persona) -> Result<helpdesk::CustomerId, PageError> {
+pub(crate) fn customer_only(who: Persona) -> Result<helpdesk::CustomerId, PageError> {
     if who == Persona::Customer {
         return Ok(persona::customer());
     }
@@ -860,12 +869,17 @@ async fn portal(State(app): State<AppState>, Who(who): Who) -> PageResult {
     let body = format!(
         r#"<h2>Ask for help</h2>
 <form method="post" action="/portal/tickets">
-<label for="subject">Subject</label><input type="text" id="subject" name="subject" required maxlength="200">
+<label for="subject">Subject</label><input type="text" id="subject" name="subject" required maxlength="200" autocomplete="off">
+{suggestions}
 <label for="description">What happened?</label><textarea id="description" name="description" required></textarea>
 <button type="submit">Open ticket</button>
 </form>
+<h2>Find an answer yourself</h2>
+{search}
 <h2>My tickets</h2>
-{list}"#
+{list}"#,
+        suggestions = super::kb::PORTAL_SUGGESTIONS,
+        search = super::kb::search_form("", "en"),
     );
     Ok(render(desk, "Help center", who, &body))
 }
@@ -874,6 +888,9 @@ async fn portal(State(app): State<AppState>, Who(who): Who) -> PageResult {
 struct OpenForm {
     subject: String,
     description: String,
+    /// The suggestion set shown while typing (the script fills it in).
+    #[serde(default)]
+    suggestion: Option<String>,
 }
 
 async fn portal_open(
@@ -889,6 +906,9 @@ async fn portal_open(
         f.description,
     );
     let t = app.desk.portal(c).open(new).await.map_err(with(who))?;
+    super::kb::opened_anyway(&app.desk, c, f.suggestion.as_deref(), t.id)
+        .await
+        .map_err(with(who))?;
     Ok(back(&format!("/portal/tickets/{}", t.reference.0)))
 }
 
@@ -1006,12 +1026,15 @@ async fn supervisor(State(app): State<AppState>, Who(who): Who) -> PageResult {
     let sum = views::summary(desk, &who.actor())
         .await
         .map_err(with(who))?;
+    let figures = super::dashboard::section(desk, who)
+        .await
+        .map_err(with(who))?;
     let body = format!(
         r#"<div class="actions">{}{}{}</div>
 <p>Outbox: {} waiting, {} delivered. <a href="/outbox">See the notifications</a>.</p>
 <h2>Breaching within 2 business hours</h2>
 {}
-<p class="muted">The week's KPIs and the chart come with the desk's reports API.</p>"#,
+{figures}"#,
         counts("Tickets by status", &sum.by_status),
         counts("Open tickets by group", &sum.by_group),
         counts("Open tickets by priority", &sum.by_priority),

@@ -147,7 +147,7 @@ const TOPICS: &[(&str, &str, &str, Option<&str>)] = &[
 /// Seeds the store: the history and a few open tickets. `now` is the real
 /// instant the live desk starts at.
 pub(crate) async fn seed(
-    store: Arc<dyn Store>,
+    backend: app::Backend,
     outbox: Arc<DemoOutbox>,
     now: DateTime<Utc>,
 ) -> Result<usize> {
@@ -161,7 +161,8 @@ pub(crate) async fn seed(
         start -= Duration::days(1);
     }
     let clock = Arc::new(ManualClock::new(start));
-    let desk = app::desk(store, clock.clone(), outbox)?;
+    let desk = app::desk(backend, clock.clone(), outbox)?;
+    super::kb::seed(&desk).await?;
     let people = customers();
     let plan = plan(start, now);
     let mut sim = Sim {
