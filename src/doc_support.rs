@@ -90,6 +90,7 @@ pub fn example_notification() -> Notification {
             reason: None,
             actions: Vec::new(),
             time_zone: chrono_tz::Tz::UTC,
+            survey: None,
         },
         created_at: DateTime::<Utc>::UNIX_EPOCH,
     }

@@ -177,6 +177,11 @@ pub enum Error {
         /// What does not hold.
         message: String,
     },
+    /// A survey answer was not taken: a malformed, forged or expired token,
+    /// a rating that does not fit the policy, or a ticket that cannot be
+    /// rated (not the requester's, closed, a superseded cycle).
+    #[error(transparent)]
+    Survey(#[from] crate::survey::SurveyError),
 }
 
 /// The kind of an [`Error`], for callers that branch on the kind only.
@@ -205,6 +210,8 @@ pub enum ErrorKind {
     Notify,
     /// [`Error::Internal`].
     Internal,
+    /// [`Error::Survey`].
+    Survey,
 }
 
 impl Error {
@@ -224,6 +231,7 @@ impl Error {
             Error::Corrupt { .. } => ErrorKind::Corrupt,
             Error::Notify { .. } => ErrorKind::Notify,
             Error::Internal { .. } => ErrorKind::Internal,
+            Error::Survey(_) => ErrorKind::Survey,
         }
     }
 

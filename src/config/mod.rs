@@ -86,6 +86,11 @@ pub struct DeskConfig {
     pub spikes: Option<crate::report::SpikeRule>,
     /// How messages are taken in (`[intake]`: mail domain, subject tag, limits).
     pub intake: Option<IntakeConfig>,
+    /// `[surveys]`: the satisfaction survey sent after a resolution
+    /// ([`SurveyPolicy`](crate::survey::SurveyPolicy)). Its signing key is
+    /// not configuration: the application passes it to
+    /// [`HelpDeskBuilder::survey_key`](crate::HelpDeskBuilder::survey_key).
+    pub surveys: Option<crate::survey::SurveyPolicy>,
 }
 
 /// The file as written.
@@ -112,6 +117,8 @@ struct DeskFile {
     #[serde(default)]
     spikes: Option<crate::report::SpikeRule>,
     intake: Option<IntakeConfig>,
+    #[serde(default)]
+    surveys: Option<crate::survey::SurveyPolicy>,
 }
 
 /// `[retry]`: durations written like `"10s"`, `"1h"`.
@@ -241,6 +248,9 @@ impl DeskConfig {
         if let Some(i) = &f.intake {
             i.validate().map_err(|e| e.prefixed("intake"))?;
         }
+        if let Some(p) = &f.surveys {
+            p.validate().map_err(|e| e.prefixed("surveys"))?;
+        }
         Ok(DeskConfig {
             reports: f.reports,
             spikes: f.spikes,
@@ -252,6 +262,7 @@ impl DeskConfig {
             retry,
             knowledge: f.knowledge,
             intake: f.intake,
+            surveys: f.surveys,
         })
     }
 }

@@ -49,6 +49,8 @@ pub struct HelpDeskBuilder {
     metric_rules: Option<crate::report::MetricRules>,
     spike_rule: Option<crate::report::SpikeRule>,
     intake: Option<IntakeConfig>,
+    surveys: Option<crate::survey::SurveyPolicy>,
+    survey_key: Option<crate::survey::SurveyKey>,
 }
 
 impl HelpDeskBuilder {
@@ -66,6 +68,7 @@ impl HelpDeskBuilder {
             reports,
             spikes,
             intake,
+            surveys,
         } = config;
         self.lifecycle = lifecycle.or(self.lifecycle);
         self.classifier = classifier.or(self.classifier);
@@ -77,6 +80,7 @@ impl HelpDeskBuilder {
         self.metric_rules = reports.or(self.metric_rules);
         self.spike_rule = spikes.or(self.spike_rule);
         self.intake = intake.or(self.intake);
+        self.surveys = surveys.or(self.surveys);
         self
     }
 
@@ -203,6 +207,33 @@ impl HelpDeskBuilder {
         self
     }
 
+    /// Sends satisfaction surveys by `policy` (also `[surveys]` in the
+    /// configuration). Needs a [`survey_key`](Self::survey_key).
+    pub fn surveys(mut self, policy: crate::survey::SurveyPolicy) -> Self {
+        self.surveys = Some(policy);
+        self
+    }
+
+    /// The key survey links are signed with. It comes from the application
+    /// (a secret store, an environment variable), never from the
+    /// configuration file; a survey policy without it fails
+    /// [`build`](Self::build). Without a policy the key is unused. Keep it
+    /// stable: a new key invalidates the links already sent.
+    ///
+    /// ```
+    /// use helpdesk::survey::{SurveyKey, SurveyPolicy};
+    /// use helpdesk::HelpDesk;
+    /// let key = SurveyKey::new(*b"an application secret of 32 byte")?;
+    /// let desk = HelpDesk::builder().surveys(SurveyPolicy::default()).survey_key(key).build()?;
+    /// let err = HelpDesk::builder().surveys(SurveyPolicy::default()).build().unwrap_err();
+    /// assert!(err.to_string().contains("survey_key"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn survey_key(mut self, key: crate::survey::SurveyKey) -> Self {
+        self.survey_key = Some(key);
+        self
+    }
+
     /// Validates the configuration and builds the desk.
     pub fn build(self) -> Result<HelpDesk> {
         let lifecycle = self.lifecycle.unwrap_or_default();
@@ -251,6 +282,22 @@ impl HelpDeskBuilder {
         };
         let intake = self.intake.unwrap_or_default();
         intake.validate().map_err(|e| e.prefixed("intake"))?;
+        let surveys = match (self.surveys, self.survey_key) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(ConfigError::new(
+                    "surveys",
+                    None,
+                    "surveys need a signing key for their links: pass one with \
+                     HelpDeskBuilder::survey_key (keys never come from the configuration)",
+                )
+                .into());
+            }
+            (Some(policy), Some(key)) => {
+                policy.validate().map_err(|e| e.prefixed("surveys"))?;
+                Some(super::surveys::Surveys { policy, key })
+            }
+        };
         Ok(HelpDesk {
             inner: Arc::new(Inner {
                 store,
@@ -271,6 +318,7 @@ impl HelpDeskBuilder {
                 spike_rule,
                 open_calendar: crate::BusinessCalendar::always_open(),
                 intake,
+                surveys,
             }),
         })
     }

@@ -22,6 +22,7 @@ mod portal;
 mod reports;
 mod routing;
 mod sla;
+mod surveys;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -114,6 +115,7 @@ struct Inner {
     /// The calendar business time is counted in without SLA policies.
     open_calendar: crate::BusinessCalendar,
     intake: crate::intake::IntakeConfig,
+    surveys: Option<surveys::Surveys>,
 }
 
 impl HelpDesk {
@@ -198,6 +200,7 @@ impl HelpDesk {
                 time_zone: derived.time_zone.unwrap_or(chrono_tz::Tz::UTC),
             };
             outbox.extend(d.events.iter().flat_map(|e| plan(&d.ticket, e, ctx)));
+            outbox.extend(self.survey_invitations(&d, ctx.time_zone));
             // A command happens at one instant: its drafts all carry it.
             at.get_or_insert(d.at);
             tickets.push(d.ticket.clone());

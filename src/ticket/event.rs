@@ -301,6 +301,14 @@ pub enum EventKind {
         /// Its title when it was linked, in the desk's locale (or its first).
         title: String,
     },
+    /// A satisfaction survey went out to the requester for a resolution
+    /// cycle (the token itself is only in the notification).
+    SurveySent(crate::survey::Invited),
+    /// A resolution cycle got no survey, and why.
+    SurveySkipped(crate::survey::Skipped),
+    /// The requester rated a resolution cycle (a later rating of the same
+    /// cycle replaces it).
+    SatisfactionRated(crate::survey::Rated),
 }
 
 impl EventKind {
@@ -330,6 +338,9 @@ impl EventKind {
             EventKind::SlaMet { .. } => "sla_met",
             EventKind::RequesterUpdated { .. } => "requester_updated",
             EventKind::ArticleLinked { .. } => "article_linked",
+            EventKind::SurveySent(_) => "survey_sent",
+            EventKind::SurveySkipped(_) => "survey_skipped",
+            EventKind::SatisfactionRated(_) => "satisfaction_rated",
         }
     }
 }
@@ -440,7 +451,10 @@ impl Ticket {
             | EventKind::SlaWarning { .. }
             | EventKind::SlaBreached { .. }
             | EventKind::SlaMet { .. }
-            | EventKind::ArticleLinked { .. } => {}
+            | EventKind::ArticleLinked { .. }
+            | EventKind::SurveySent(_)
+            | EventKind::SurveySkipped(_)
+            | EventKind::SatisfactionRated(_) => {}
             EventKind::Routed {
                 group, assignee, ..
             } => {
