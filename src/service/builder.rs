@@ -224,7 +224,7 @@ impl HelpDeskBuilder {
     /// use helpdesk::survey::{SurveyKey, SurveyPolicy};
     /// use helpdesk::HelpDesk;
     /// let key = SurveyKey::new(*b"an application secret of 32 byte")?;
-    /// let desk = HelpDesk::builder().surveys(SurveyPolicy::default()).survey_key(key).build()?;
+    /// let _desk = HelpDesk::builder().surveys(SurveyPolicy::default()).survey_key(key).build()?;
     /// let err = HelpDesk::builder().surveys(SurveyPolicy::default()).build().unwrap_err();
     /// assert!(err.to_string().contains("survey_key"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
