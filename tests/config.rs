@@ -160,7 +160,8 @@ fn mistakes_name_the_full_path_the_value_and_the_reason_once() {
         (
             "[slas]\n".to_owned(),
             "invalid configuration at slas: unknown field; expected one of `lifecycle`, \
-             `classifier`, `calendars`, `sla`, `routing`, `escalation`, `retry`, `intake`",
+             `classifier`, `calendars`, `sla`, `routing`, `escalation`, `retry`, `knowledge`, \
+             `reports`, `spikes`, `intake`, `surveys`",
         ),
         (
             "[intake]\nmail_domain = \"support@desk.example.com\"\n".to_owned(),

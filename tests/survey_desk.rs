@@ -14,7 +14,7 @@ use helpdesk::prelude::*;
 use helpdesk::report::{BucketSize, ReportQuery};
 use helpdesk::sla::SlaConfig;
 use helpdesk::survey::{
-    Exclusion, RatingRefused, Rating, Score, SurveyError, SurveyKey, TokenError,
+    Exclusion, Rating, RatingRefused, Score, SurveyError, SurveyKey, TokenError,
 };
 use helpdesk::ticket::EventKind;
 use helpdesk::{
@@ -202,8 +202,11 @@ async fn invitation_after_business_delay(w: World) {
         .await
         .unwrap();
     let events = w.survey_events(t.id).await;
-    let [_, EventKind::SatisfactionRated(first), EventKind::SatisfactionRated(second)] =
-        events.as_slice()
+    let [
+        _,
+        EventKind::SatisfactionRated(first),
+        EventKind::SatisfactionRated(second),
+    ] = events.as_slice()
     else {
         panic!("{events:?}")
     };
@@ -257,10 +260,7 @@ async fn closed_or_reopened_before_due(w: World) {
         "{events:?}"
     );
     let token = w.links(reopened.id)[0].token.clone();
-    w.desk
-        .rate(&token, Rating::new(Score::Good))
-        .await
-        .unwrap();
+    w.desk.rate(&token, Rating::new(Score::Good)).await.unwrap();
 
     // Reopened and resolved once more: the cycle-2 link is superseded.
     w.status(reopened.id, "open").await;
@@ -505,9 +505,15 @@ backends!(
 fn survey_config() {
     let config = helpdesk::DeskConfig::from_toml(SURVEYS).unwrap();
     let err = HelpDesk::builder().config(config).build().unwrap_err();
-    assert!(err.to_string().contains("HelpDeskBuilder::survey_key"), "{err}");
+    assert!(
+        err.to_string().contains("HelpDeskBuilder::survey_key"),
+        "{err}"
+    );
     let err = helpdesk::DeskConfig::from_toml("[surveys]\nlink_url = \"ftp://x\"\n").unwrap_err();
     assert!(err.to_string().contains("surveys.link_url"), "{err}");
     let err = helpdesk::DeskConfig::from_toml("[surveys]\nanswer_window_days = 0\n").unwrap_err();
-    assert!(err.to_string().contains("surveys.answer_window_days"), "{err}");
+    assert!(
+        err.to_string().contains("surveys.answer_window_days"),
+        "{err}"
+    );
 }

@@ -172,12 +172,15 @@ impl Render for EnglishRenderer {
                 ),
             ),
             NotificationKind::SurveyInvitation => {
-                let (link, until) = f.survey.as_ref().map_or((String::new(), String::new()), |s| {
-                    (
-                        s.url.clone().unwrap_or_else(|| s.token.clone()),
-                        local(s.expires_at, f.time_zone),
-                    )
-                });
+                let (link, until) = f
+                    .survey
+                    .as_ref()
+                    .map_or((String::new(), String::new()), |s| {
+                        (
+                            s.url.clone().unwrap_or_else(|| s.token.clone()),
+                            local(s.expires_at, f.time_zone),
+                        )
+                    });
                 (
                     format!("[{r}] How did we do? {subj}"),
                     format!(

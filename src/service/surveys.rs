@@ -258,7 +258,11 @@ impl Portal<'_> {
     /// earlier one). A ticket of someone else's is not found, as
     /// everywhere in the portal; a ticket never resolved, or closed, is an
     /// [`Error::Survey`].
-    pub async fn rate(&self, id: TicketId, rating: Rating) -> Result<crate::ticket::RequesterTicket> {
+    pub async fn rate(
+        &self,
+        id: TicketId,
+        rating: Rating,
+    ) -> Result<crate::ticket::RequesterTicket> {
         let desk = self.desk();
         desk.load_visible(&crate::Actor::requester(self.customer()), id)
             .await?;

@@ -166,7 +166,9 @@ impl SurveyHistory {
 impl SurveyHistory {
     /// The survey records of a ticket's timeline: its `SurveySent`,
     /// `SurveySkipped` and `SatisfactionRated` events, in order.
-    pub fn of_timeline<'a>(events: impl IntoIterator<Item = &'a crate::ticket::TicketEvent>) -> Self {
+    pub fn of_timeline<'a>(
+        events: impl IntoIterator<Item = &'a crate::ticket::TicketEvent>,
+    ) -> Self {
         use crate::ticket::EventKind;
         events
             .into_iter()
