@@ -267,6 +267,7 @@ impl HelpDeskBuilder {
         spike_rule.validate()?;
         // The default in-memory store serves every port; a store of the
         // application's serves only the ports it is given for.
+        #[allow(clippy::single_match_else)] // two cases that read alike
         let (store, knowledge, reports): (Arc<dyn Store>, _, _) = match self.store {
             Some(store) => (store, self.knowledge, self.reports),
             None => {
