@@ -194,7 +194,7 @@ impl HelpDesk {
     /// let key = SurveyKey::new(*b"an application secret of 32 byte")?;
     /// let desk = HelpDesk::builder().surveys(SurveyPolicy::default()).survey_key(key).build()?;
     /// let err = desk.rate("not-a-token", Rating::new(Score::Good)).await.unwrap_err();
-    /// assert!(matches!(err, Error::Survey(SurveyError::Token(TokenError::Malformed))));
+    /// assert!(matches!(err, Error::Survey(SurveyError::Token(TokenError::Malformed { .. }))));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// # })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
