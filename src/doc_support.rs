@@ -92,6 +92,7 @@ pub fn example_notification() -> Notification {
             time_zone: chrono_tz::Tz::UTC,
             locale: None,
             recipient_name: None,
+            survey: None,
         },
         created_at: DateTime::<Utc>::UNIX_EPOCH,
     }

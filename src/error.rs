@@ -191,6 +191,11 @@ pub enum Error {
         /// The transport's own error; see [`Error::cause`].
         cause: Option<BoxError>,
     },
+    /// A survey answer was not taken: a malformed, forged or expired token,
+    /// a rating that does not fit the policy, or a ticket that cannot be
+    /// rated (not the requester's, closed, a superseded cycle).
+    #[error(transparent)]
+    Survey(#[from] crate::survey::SurveyError),
 }
 
 /// The kind of an [`Error`], for callers that branch on the kind only.
@@ -219,6 +224,8 @@ pub enum ErrorKind {
     Notify,
     /// [`Error::Internal`].
     Internal,
+    /// [`Error::Survey`].
+    Survey,
 }
 
 impl Error {
@@ -240,6 +247,7 @@ impl Error {
             Error::Corrupt { .. } => ErrorKind::Corrupt,
             Error::Notify { .. } | Error::Undeliverable { .. } => ErrorKind::Notify,
             Error::Internal { .. } => ErrorKind::Internal,
+            Error::Survey(_) => ErrorKind::Survey,
         }
     }
 

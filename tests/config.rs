@@ -162,7 +162,7 @@ fn mistakes_name_the_full_path_the_value_and_the_reason_once() {
             "invalid configuration at slas: unknown field; expected one of `lifecycle`, \
              `classifier`, `calendars`, `sla`, `routing`, `escalation`, `retry`, `knowledge`, \
              `reports`, `spikes`, `intake`, `retention`, `privacy`, \
-             `notifications`",
+             `notifications`, `surveys`",
         ),
         (
             "[intake]\nmail_domain = \"support@desk.example.com\"\n".to_owned(),

@@ -101,6 +101,11 @@ pub struct DeskConfig {
     pub audit_reads: Option<bool>,
     /// How notifications are worded and sent.
     pub notifications: Option<NotificationsConfig>,
+    /// `[surveys]`: the satisfaction survey sent after a resolution
+    /// ([`SurveyPolicy`](crate::survey::SurveyPolicy)). Its signing key is
+    /// not configuration: the application passes it to
+    /// [`HelpDeskBuilder::survey_key`](crate::HelpDeskBuilder::survey_key).
+    pub surveys: Option<crate::survey::SurveyPolicy>,
 }
 
 /// The file as written.
@@ -132,6 +137,8 @@ struct DeskFile {
     privacy: Option<PrivacyFile>,
     #[serde(default)]
     notifications: Option<NotificationsConfig>,
+    #[serde(default)]
+    surveys: Option<crate::survey::SurveyPolicy>,
 }
 
 /// `[privacy]`.
@@ -272,6 +279,9 @@ impl DeskConfig {
         if let Some(r) = &f.retention {
             r.validate()?;
         }
+        if let Some(p) = &f.surveys {
+            p.validate().map_err(|e| e.prefixed("surveys"))?;
+        }
         Ok(DeskConfig {
             reports: f.reports,
             spikes: f.spikes,
@@ -286,6 +296,7 @@ impl DeskConfig {
             retention: f.retention,
             audit_reads: f.privacy.and_then(|p| p.audit_reads),
             notifications: f.notifications,
+            surveys: f.surveys,
         })
     }
 }

@@ -190,6 +190,27 @@ pub struct Facts {
     /// The recipient's name, for the greeting (a requester's display name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient_name: Option<String>,
+    /// A survey invitation's link ([`NotificationKind::SurveyInvitation`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<SurveyLink>,
+}
+
+/// What a survey invitation links to: the signed token (and the link,
+/// when the desk's survey policy names the survey page), and until when it
+/// is answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SurveyLink {
+    /// The resolution cycle asked about.
+    pub cycle: u32,
+    /// The token to pass to [`HelpDesk::rate`](crate::HelpDesk::rate).
+    pub token: String,
+    /// The survey page with the token in its query, when configured
+    /// ([`SurveyPolicy::link_url`](crate::survey::SurveyPolicy::link_url)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// When the token stops being accepted.
+    pub expires_at: DateTime<Utc>,
 }
 
 impl Facts {
@@ -212,6 +233,7 @@ impl Facts {
             time_zone: chrono_tz::Tz::UTC,
             locale: None,
             recipient_name: None,
+            survey: None,
         }
     }
 }
@@ -263,6 +285,8 @@ pub enum NotificationKind {
     /// versions before 0.2; a `periodic_update` SLA metric and an escalation
     /// level on it do this now.
     UpdateDue,
+    /// To the requester: how did we do? A satisfaction survey, with its link.
+    SurveyInvitation,
 }
 
 impl NotificationKind {
@@ -281,6 +305,7 @@ impl NotificationKind {
             NotificationKind::SlaBreached => "sla_breached",
             NotificationKind::Escalated => "escalated",
             NotificationKind::UpdateDue => "update_due",
+            NotificationKind::SurveyInvitation => "survey_invitation",
         }
     }
 }
@@ -329,6 +354,7 @@ mod tests {
             SlaBreached,
             Escalated,
             UpdateDue,
+            SurveyInvitation,
         ] {
             assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
         }

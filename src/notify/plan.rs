@@ -249,6 +249,35 @@ pub(crate) fn plan(
         .collect()
 }
 
+/// The survey invitation a `SurveySent` event sends the requester, with
+/// its link (signed by the desk, which holds the key).
+pub(crate) fn survey_invitation(
+    ticket: &Ticket,
+    event: &TicketEvent,
+    link: super::SurveyLink,
+    time_zone: chrono_tz::Tz,
+) -> Notification {
+    let recipient = Recipient::Requester {
+        id: ticket.requester.id,
+        email: ticket.requester.email.clone(),
+    };
+    let kind = NotificationKind::SurveyInvitation;
+    Notification {
+        id: NotificationId::new(),
+        idempotency_key: idempotency_key(ticket, event.seq, kind, &recipient),
+        ticket_id: ticket.id,
+        ticket_ref: ticket.reference,
+        recipient,
+        kind,
+        facts: Facts {
+            time_zone,
+            survey: Some(link),
+            ..Facts::about(ticket, event.actor)
+        },
+        created_at: event.at,
+    }
+}
+
 /// `{ticket}:{seq}:{kind}:{role}/{recipient}`, stable across retries and processes.
 ///
 /// The ids are written with uuid's own encoder rather than through

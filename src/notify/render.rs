@@ -171,6 +171,24 @@ impl Render for EnglishRenderer {
                     "The customer of {r} is due an update; please let them know where things stand."
                 ),
             ),
+            NotificationKind::SurveyInvitation => {
+                let (link, until) = f
+                    .survey
+                    .as_ref()
+                    .map_or((String::new(), String::new()), |s| {
+                        (
+                            s.url.clone().unwrap_or_else(|| s.token.clone()),
+                            local(s.expires_at, f.time_zone),
+                        )
+                    });
+                (
+                    format!("[{r}] How did we do? {subj}"),
+                    format!(
+                        "Your ticket {r} \"{subj}\" was resolved. Please tell us how we did: \
+                         {link}\nThe survey is open until {until}."
+                    ),
+                )
+            }
         };
         Ok(Message::text(subject, text))
     }

@@ -357,6 +357,11 @@ impl MetricRow {
         fold.created = self.created_at;
         fold.status = self.status.clone();
         fold.since = self.status_since;
+        fold.invited = self.survey_cycle.zip(self.survey_sent_at);
+        fold.rated = match (self.rating, self.rating_cycle, self.rated_at) {
+            (Some(s), Some(c), Some(at)) => Some((s, c, at)),
+            _ => None,
+        };
         // The open wait was counted up to the row's instant; it is counted
         // again up to the new one (the same computation, so it cancels
         // exactly, truncation and all).
@@ -416,6 +421,11 @@ struct Fold<'c> {
     /// The status in force and since when.
     status: StatusId,
     since: DateTime<Utc>,
+    /// The latest invitation seen (cycle, instant), when the context
+    /// carries no survey records: the timeline's own survey events.
+    invited: Option<(u32, DateTime<Utc>)>,
+    /// The latest rating seen (score, cycle, instant), likewise.
+    rated: Option<(Score, u32, DateTime<Utc>)>,
 }
 
 impl<'c> Fold<'c> {
@@ -434,6 +444,8 @@ impl<'c> Fold<'c> {
             agent_wait: Elapsed::default(),
             status: StatusId::new("new"),
             since: ctx.as_of,
+            invited: None,
+            rated: None,
         }
     }
 
@@ -478,6 +490,10 @@ impl<'c> Fold<'c> {
 
     fn step(&mut self, e: &TicketEvent) -> crate::Result<()> {
         match &e.kind {
+            EventKind::SurveySent(i) => self.invited = Some((i.cycle, e.at)),
+            EventKind::SatisfactionRated(r) => {
+                self.rated = Some((r.rating.score, r.cycle, e.at));
+            }
             EventKind::Reply { .. } if matches!(e.actor, EventActor::Agent(_)) => {
                 self.agent_replies += 1;
                 self.first_reply_at.get_or_insert(e.at);
@@ -516,9 +532,15 @@ impl<'c> Fold<'c> {
         let since_creation = |t: Option<DateTime<Utc>>| -> crate::Result<Option<Elapsed>> {
             t.map(|t| Elapsed::between(cal, created, t)).transpose()
         };
-        let surveys = ctx.surveys;
-        let invitation = surveys.and_then(SurveyHistory::last_invitation);
-        let rating = surveys.and_then(SurveyHistory::latest_rating);
+        // Records given in the context win over the timeline's own events.
+        let (invited, rated) = match ctx.surveys {
+            Some(h) => (
+                h.last_invitation().map(|(at, i)| (i.cycle, at)),
+                h.latest_rating()
+                    .map(|(at, r)| (r.rating.score, r.cycle, at)),
+            ),
+            None => (self.invited, self.rated),
+        };
         Ok(MetricRow {
             ticket_id: ticket.id,
             reference: ticket.reference,
@@ -545,11 +567,11 @@ impl<'c> Fold<'c> {
             requester_wait: self.requester_wait,
             agent_wait: self.agent_wait,
             sla,
-            survey_cycle: invitation.map(|(_, i)| i.cycle),
-            survey_sent_at: invitation.map(|(at, _)| at),
-            rating: rating.map(|(_, r)| r.rating.score),
-            rating_cycle: rating.map(|(_, r)| r.cycle),
-            rated_at: rating.map(|(at, _)| at),
+            survey_cycle: invited.map(|(c, _)| c),
+            survey_sent_at: invited.map(|(_, at)| at),
+            rating: rated.map(|(s, _, _)| s),
+            rating_cycle: rated.map(|(_, c, _)| c),
+            rated_at: rated.map(|(_, _, at)| at),
         })
     }
 }

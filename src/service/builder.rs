@@ -55,6 +55,8 @@ pub struct HelpDeskBuilder {
     retention: Option<RetentionConfig>,
     audit_reads: Option<bool>,
     notifications: Option<NotificationsConfig>,
+    surveys: Option<crate::survey::SurveyPolicy>,
+    survey_key: Option<crate::survey::SurveyKey>,
 }
 
 impl HelpDeskBuilder {
@@ -75,6 +77,7 @@ impl HelpDeskBuilder {
             retention,
             audit_reads,
             notifications,
+            surveys,
         } = config;
         self.lifecycle = lifecycle.or(self.lifecycle);
         self.classifier = classifier.or(self.classifier);
@@ -89,6 +92,7 @@ impl HelpDeskBuilder {
         self.retention = retention.or(self.retention);
         self.audit_reads = audit_reads.or(self.audit_reads);
         self.notifications = notifications.or(self.notifications);
+        self.surveys = surveys.or(self.surveys);
         self
     }
 
@@ -249,6 +253,33 @@ impl HelpDeskBuilder {
         self
     }
 
+    /// Sends satisfaction surveys by `policy` (also `[surveys]` in the
+    /// configuration). Needs a [`survey_key`](Self::survey_key).
+    pub fn surveys(mut self, policy: crate::survey::SurveyPolicy) -> Self {
+        self.surveys = Some(policy);
+        self
+    }
+
+    /// The key survey links are signed with. It comes from the application
+    /// (a secret store, an environment variable), never from the
+    /// configuration file; a survey policy without it fails
+    /// [`build`](Self::build). Without a policy the key is unused. Keep it
+    /// stable: a new key invalidates the links already sent.
+    ///
+    /// ```
+    /// use helpdesk::survey::{SurveyKey, SurveyPolicy};
+    /// use helpdesk::HelpDesk;
+    /// let key = SurveyKey::new(*b"an application secret of 32 byte")?;
+    /// let _desk = HelpDesk::builder().surveys(SurveyPolicy::default()).survey_key(key).build()?;
+    /// let err = HelpDesk::builder().surveys(SurveyPolicy::default()).build().unwrap_err();
+    /// assert!(err.to_string().contains("survey_key"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn survey_key(mut self, key: crate::survey::SurveyKey) -> Self {
+        self.survey_key = Some(key);
+        self
+    }
+
     /// Validates the configuration and builds the desk.
     pub fn build(self) -> Result<HelpDesk> {
         let lifecycle = self.lifecycle.unwrap_or_default();
@@ -322,6 +353,22 @@ impl HelpDeskBuilder {
             (None, Some(n)) if n.words_anything() => Arc::new(n.renderer()?),
             (None, _) => TemplateRenderer::builtin(),
         };
+        let surveys = match (self.surveys, self.survey_key) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(ConfigError::new(
+                    "surveys",
+                    None,
+                    "surveys need a signing key for their links: pass one with \
+                     HelpDeskBuilder::survey_key (keys never come from the configuration)",
+                )
+                .into());
+            }
+            (Some(policy), Some(key)) => {
+                policy.validate().map_err(|e| e.prefixed("surveys"))?;
+                Some(super::surveys::Surveys { policy, key })
+            }
+        };
         Ok(HelpDesk {
             inner: Arc::new(Inner {
                 store,
@@ -346,6 +393,7 @@ impl HelpDeskBuilder {
                 erasure_hooks: self.erasure_hooks,
                 retention: self.retention,
                 audit_reads,
+                surveys,
             }),
         })
     }

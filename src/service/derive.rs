@@ -31,6 +31,9 @@ pub(crate) struct Derived {
     /// The SLA clocks' own next deadline (a warning or a due), before the
     /// levels' are added.
     sla_deadline: Option<DateTime<Utc>>,
+    /// The satisfaction survey the ticket waits for (its due is part of
+    /// the next deadline).
+    pub(crate) survey: Option<crate::survey::Invitation>,
 }
 
 /// The escalation part of [`Derived`].
@@ -67,10 +70,17 @@ impl HelpDesk {
     /// the unfired levels. The next deadline is the earliest of the SLA's and
     /// the next level's. Without SLA policies nothing is time-driven.
     pub(super) async fn derive(&self, d: &mut Draft) -> Result<Derived> {
-        match &self.inner.sla {
-            Some(sla) => self.derive_sla(sla, d).await,
-            None => Ok(Derived::default()),
+        let mut derived = match &self.inner.sla {
+            Some(sla) => self.derive_sla(sla, d).await?,
+            None => Derived::default(),
+        };
+        // A resolved ticket's survey invitation is time-driven work too.
+        derived.survey = self.survey_due(d).await?;
+        if let Some(s) = derived.survey {
+            let next = &mut derived.schedule.next_deadline;
+            *next = Some(next.map_or(s.due_at, |n| n.min(s.due_at)));
         }
+        Ok(derived)
     }
 
     /// [`derive`](Self::derive) again after a level fired, where `before`
@@ -114,7 +124,12 @@ impl HelpDesk {
         let next_level = plan.first().map(|p| p.fire_at);
         let derived = Derived {
             schedule: Schedule {
-                next_deadline: before.sla_deadline.into_iter().chain(next_level).min(),
+                next_deadline: before
+                    .sla_deadline
+                    .into_iter()
+                    .chain(next_level)
+                    .chain(before.survey.map(|s| s.due_at))
+                    .min(),
                 ..before.schedule
             },
             escalation: Some(Escalation { plan, ..escalation }),
@@ -194,6 +209,7 @@ impl HelpDesk {
             time_zone: Some(selected.calendar.time_zone()),
             escalation,
             sla_deadline: status.next_deadline,
+            survey: None,
         })
     }
 

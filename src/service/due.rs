@@ -135,6 +135,10 @@ impl HelpDesk {
                 fired += 1;
                 derived = self.derive_after_fire(&mut d, derived, from).await?;
             }
+            if let Some(due) = derived.survey.filter(|s| s.due_at <= now) {
+                self.invite(&mut d, due).await?;
+                derived = self.derive(&mut d).await?;
+            }
             if !d.is_changed() {
                 self.inner
                     .store

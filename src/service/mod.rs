@@ -23,6 +23,7 @@ mod privacy;
 mod reports;
 mod routing;
 mod sla;
+mod surveys;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -123,6 +124,7 @@ struct Inner {
     retention: Option<crate::privacy::RetentionConfig>,
     /// Whether staff reads of tickets are recorded (the access audit).
     audit_reads: bool,
+    surveys: Option<surveys::Surveys>,
 }
 
 impl HelpDesk {
@@ -207,6 +209,7 @@ impl HelpDesk {
                 time_zone: derived.time_zone.unwrap_or(chrono_tz::Tz::UTC),
             };
             outbox.extend(d.events.iter().flat_map(|e| plan(&d.ticket, e, ctx)));
+            outbox.extend(self.survey_invitations(&d, ctx.time_zone));
             // A command happens at one instant: its drafts all carry it.
             at.get_or_insert(d.at);
             tickets.push(d.ticket.clone());

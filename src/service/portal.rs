@@ -88,7 +88,7 @@ impl<'a> Portal<'a> {
         }
     }
 
-    fn view(&self, t: &Ticket) -> RequesterTicket {
+    pub(super) fn view(&self, t: &Ticket) -> RequesterTicket {
         RequesterTicket::of(
             t,
             &self.desk.inner.lifecycle,

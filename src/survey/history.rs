@@ -163,6 +163,28 @@ impl SurveyHistory {
     }
 }
 
+impl SurveyHistory {
+    /// The survey records of a ticket's timeline: its `SurveySent`,
+    /// `SurveySkipped` and `SatisfactionRated` events, in order.
+    pub fn of_timeline<'a>(
+        events: impl IntoIterator<Item = &'a crate::ticket::TicketEvent>,
+    ) -> Self {
+        use crate::ticket::EventKind;
+        events
+            .into_iter()
+            .filter_map(|e| {
+                let record = match &e.kind {
+                    EventKind::SurveySent(i) => SurveyRecord::Invited(*i),
+                    EventKind::SurveySkipped(s) => SurveyRecord::Skipped(s.clone()),
+                    EventKind::SatisfactionRated(r) => SurveyRecord::Rated(r.clone()),
+                    _ => return None,
+                };
+                Some(SurveyEntry::new(e.at, record))
+            })
+            .collect()
+    }
+}
+
 impl FromIterator<SurveyEntry> for SurveyHistory {
     fn from_iter<I: IntoIterator<Item = SurveyEntry>>(iter: I) -> Self {
         SurveyHistory {

@@ -104,6 +104,11 @@ pub struct SurveyPolicy {
     /// How many days an invitation can be answered (default 28).
     #[serde(default = "default_window")]
     pub answer_window_days: u32,
+    /// The survey page's address (http or https); the invitation links to
+    /// it with `token=<token>` added to its query. Absent: the invitation
+    /// carries the token alone, and the application builds the link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_url: Option<String>,
 }
 
 /// Whether a delay counts every second or only business hours.
@@ -147,6 +152,7 @@ impl Default for SurveyPolicy {
             exclude: Exclusions::default(),
             throttle_days: None,
             answer_window_days: default_window(),
+            link_url: None,
         }
     }
 }
@@ -242,6 +248,15 @@ impl SurveyPolicy {
                 return bad(format!("exclude.tags[{i}]"), t.clone(), "duplicate tag");
             }
         }
+        if let Some(url) = &self.link_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return bad(
+                "link_url".into(),
+                url.clone(),
+                "the survey page's address must start with https:// or http://",
+            );
+        }
         for (i, c) in self.exclude.channels.iter().enumerate() {
             if self.exclude.channels[..i].contains(c) {
                 return bad(
@@ -269,6 +284,21 @@ impl SurveyPolicy {
     /// `sent_at` plus the answer window in calendar days (of 24 hours).
     pub fn expiry(&self, sent_at: DateTime<Utc>) -> DateTime<Utc> {
         sent_at + Duration::days(i64::from(self.answer_window_days))
+    }
+
+    /// The survey link for `token`: [`link_url`](Self::link_url) with
+    /// `token=<token>` added to its query, or `None` without an address.
+    ///
+    /// ```
+    /// use helpdesk::survey::SurveyPolicy;
+    /// let p = SurveyPolicy::from_toml("link_url = \"https://help.example.com/survey\"")?;
+    /// assert_eq!(p.link("abc").as_deref(), Some("https://help.example.com/survey?token=abc"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn link(&self, token: &str) -> Option<String> {
+        let base = self.link_url.as_deref()?;
+        let sep = if base.contains('?') { '&' } else { '?' };
+        Some(format!("{base}{sep}token={token}"))
     }
 
     /// Checks that `rating` fits this policy: its scale, its range, its

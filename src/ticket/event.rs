@@ -324,6 +324,14 @@ pub enum EventKind {
         /// The policy's name.
         policy: String,
     },
+    /// A satisfaction survey went out to the requester for a resolution
+    /// cycle (the token itself is only in the notification).
+    SurveySent(crate::survey::Invited),
+    /// A resolution cycle got no survey, and why.
+    SurveySkipped(crate::survey::Skipped),
+    /// The requester rated a resolution cycle (a later rating of the same
+    /// cycle replaces it).
+    SatisfactionRated(crate::survey::Rated),
 }
 
 impl EventKind {
@@ -356,6 +364,9 @@ impl EventKind {
             EventKind::RequesterErased { .. } => "requester_erased",
             EventKind::Redacted { .. } => "redacted",
             EventKind::Anonymised { .. } => "anonymised",
+            EventKind::SurveySent(_) => "survey_sent",
+            EventKind::SurveySkipped(_) => "survey_skipped",
+            EventKind::SatisfactionRated(_) => "satisfaction_rated",
         }
     }
 }
@@ -468,7 +479,10 @@ impl Ticket {
             | EventKind::SlaBreached { .. }
             | EventKind::SlaMet { .. }
             | EventKind::ArticleLinked { .. }
-            | EventKind::Redacted { .. } => {}
+            | EventKind::Redacted { .. }
+            | EventKind::SurveySent(_)
+            | EventKind::SurveySkipped(_)
+            | EventKind::SatisfactionRated(_) => {}
             EventKind::Routed {
                 group, assignee, ..
             } => {

@@ -39,6 +39,10 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
         "en/update_due.txt",
         include_str!("builtin/en/update_due.txt"),
     ),
+    (
+        "en/survey_invitation.txt",
+        include_str!("builtin/en/survey_invitation.txt"),
+    ),
     ("fr/_common.txt", include_str!("builtin/fr/_common.txt")),
     (
         "fr/acknowledged.txt",
@@ -75,6 +79,10 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
     (
         "fr/update_due.txt",
         include_str!("builtin/fr/update_due.txt"),
+    ),
+    (
+        "fr/survey_invitation.txt",
+        include_str!("builtin/fr/survey_invitation.txt"),
     ),
     ("el/_common.txt", include_str!("builtin/el/_common.txt")),
     (
@@ -113,6 +121,10 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
         "el/update_due.txt",
         include_str!("builtin/el/update_due.txt"),
     ),
+    (
+        "el/survey_invitation.txt",
+        include_str!("builtin/el/survey_invitation.txt"),
+    ),
     ("ru/_common.txt", include_str!("builtin/ru/_common.txt")),
     (
         "ru/acknowledged.txt",
@@ -150,6 +162,10 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
         "ru/update_due.txt",
         include_str!("builtin/ru/update_due.txt"),
     ),
+    (
+        "ru/survey_invitation.txt",
+        include_str!("builtin/ru/survey_invitation.txt"),
+    ),
     ("hu/_common.txt", include_str!("builtin/hu/_common.txt")),
     (
         "hu/acknowledged.txt",
@@ -186,5 +202,9 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
     (
         "hu/update_due.txt",
         include_str!("builtin/hu/update_due.txt"),
+    ),
+    (
+        "hu/survey_invitation.txt",
+        include_str!("builtin/hu/survey_invitation.txt"),
     ),
 ];

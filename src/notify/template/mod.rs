@@ -60,6 +60,7 @@
 //! | `due` | the due of a warning, breach or escalation, as a localized date and time |
 //! | `level`, `reason`, `actions` | what an escalation fired, why, and what it did |
 //! | `time_zone` | the zone instants are shown in, e.g. `Europe/Paris` |
+//! | `survey` | a survey invitation's `link` (the survey page, else the bare token) and `until` (when it expires, localized) |
 //!
 //! and one function, `plural(n, one, other)` (`plural(n, one, few, many)` for
 //! Russian), which picks the form that goes with `n` in the template's
@@ -598,6 +599,13 @@ struct Context<'a> {
     reason: Option<&'a str>,
     actions: &'a [String],
     time_zone: &'static str,
+    survey: Option<SurveyContext<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct SurveyContext<'a> {
+    link: &'a str,
+    until: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -640,6 +648,10 @@ impl<'a> Context<'a> {
             reason: f.reason.as_deref(),
             actions: &f.actions,
             time_zone: f.time_zone.name(),
+            survey: f.survey.as_ref().map(|s| SurveyContext {
+                link: s.url.as_deref().unwrap_or(&s.token),
+                until: when(s.expires_at),
+            }),
         }
     }
 }
@@ -683,6 +695,7 @@ fn sample(kind: NotificationKind, full: bool, to_requester: bool) -> Notificatio
         time_zone: chrono_tz::Tz::UTC,
         locale: None,
         recipient_name: None,
+        survey: None,
     };
     if full {
         facts.body = Some("Sample text.\n\nSecond paragraph.".into());
@@ -699,6 +712,12 @@ fn sample(kind: NotificationKind, full: bool, to_requester: bool) -> Notificatio
         facts.reason = Some("75% of the resolution target elapsed".into());
         facts.actions = vec!["assigned to the network group".into()];
         facts.recipient_name = Some("Sample".into());
+        facts.survey = Some(super::SurveyLink {
+            cycle: 1,
+            token: "sample-token".into(),
+            url: Some("https://example.com/survey?token=sample-token".into()),
+            expires_at: at,
+        });
     }
     Notification {
         id: crate::id::NotificationId::new(),
