@@ -312,7 +312,7 @@ impl NotificationKind {
 
 impl NotificationKind {
     /// Every kind, in declaration order.
-    pub const ALL: [NotificationKind; 12] = [
+    pub const ALL: [NotificationKind; 13] = [
         NotificationKind::Acknowledged,
         NotificationKind::AgentReplied,
         NotificationKind::StatusChanged,
@@ -325,6 +325,7 @@ impl NotificationKind {
         NotificationKind::SlaBreached,
         NotificationKind::Escalated,
         NotificationKind::UpdateDue,
+        NotificationKind::SurveyInvitation,
     ];
 }
 
