@@ -682,3 +682,21 @@ pub(crate) mod test_support {
         assert_eq!(list(f(), Sort::Updated).await, ids);
     }
 }
+
+/// Retention's delete of one ticket (`$1`): every table that keeps rows
+/// per ticket, the ticket last (the others refer to it). Runs inside the
+/// privileged write that lets it past the append-only triggers.
+pub(crate) const DELETE_TICKET: [&str; 8] = [
+    "DELETE FROM events WHERE ticket_id = $1",
+    "DELETE FROM ticket_tags WHERE ticket_id = $1",
+    "DELETE FROM outbox WHERE ticket_id = $1",
+    "DELETE FROM metric_spans WHERE ticket_id = $1",
+    "DELETE FROM metric_rows WHERE ticket_id = $1",
+    "DELETE FROM attachments WHERE ticket_id = $1",
+    "DELETE FROM inbound_messages WHERE ticket_id = $1",
+    "DELETE FROM tickets WHERE id = $1",
+];
+
+/// Attachment contents that no attachment refers to any more.
+pub(crate) const DELETE_ORPHAN_BLOBS: &str =
+    "DELETE FROM attachment_blobs WHERE sha256 NOT IN (SELECT sha256 FROM attachments)";

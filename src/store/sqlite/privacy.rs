@@ -205,17 +205,7 @@ impl PrivacyStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db("opening a privileged write"))?;
-        for sql in [
-            "DELETE FROM events WHERE ticket_id = $1",
-            "DELETE FROM ticket_tags WHERE ticket_id = $1",
-            "DELETE FROM outbox WHERE ticket_id = $1",
-            // Every other table that keeps a row per ticket.
-            "DELETE FROM metric_spans WHERE ticket_id = $1",
-            "DELETE FROM metric_rows WHERE ticket_id = $1",
-            "DELETE FROM attachments WHERE ticket_id = $1",
-            "DELETE FROM inbound_messages WHERE ticket_id = $1",
-            "DELETE FROM tickets WHERE id = $1",
-        ] {
+        for sql in crate::store::sql_common::DELETE_TICKET {
             sqlx::query(sql)
                 .bind(tid)
                 .execute(&mut *tx)
@@ -223,12 +213,10 @@ impl PrivacyStore for SqliteStore {
                 .map_err(db("deleting a ticket"))?;
         }
         // Attachment contents that no other attachment shares.
-        sqlx::query(
-            "DELETE FROM attachment_blobs WHERE sha256 NOT IN (SELECT sha256 FROM attachments)",
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(db("deleting a ticket's attachments"))?;
+        sqlx::query(crate::store::sql_common::DELETE_ORPHAN_BLOBS)
+            .execute(&mut *tx)
+            .await
+            .map_err(db("deleting a ticket's attachments"))?;
         sqlx::query(PRIVILEGED_OFF)
             .execute(&mut *tx)
             .await
