@@ -3,6 +3,8 @@
 //! router, the SLA clock and escalation notify the same way, and tests can
 //! check it.
 
+use std::fmt::Write as _;
+
 use super::{Facts, Notification, NotificationKind, Promise, Recipient};
 use crate::id::NotificationId;
 use crate::ticket::{
@@ -294,7 +296,8 @@ fn idempotency_key(
     let mut key = String::with_capacity(120);
     key.push_str(ticket.id.as_uuid().hyphenated().encode_lower(&mut buf));
     key.push(':');
-    key.push_str(&seq.to_string());
+    // Into the key itself: `seq.to_string()` allocated a string per key.
+    let _ = write!(key, "{seq}");
     key.push(':');
     key.push_str(kind.as_str());
     key.push(':');

@@ -181,14 +181,14 @@ impl HelpDesk {
         drafts: Vec<Draft>,
         inbound: crate::store::InboundRecord,
     ) -> Result<Vec<Ticket>> {
-        Box::pin(self.write_inner(drafts, None, Some(inbound))).await
+        Box::pin(self.write_inner(drafts, None, Some(Box::new(inbound)))).await
     }
 
     async fn write_inner(
         &self,
         drafts: Vec<Draft>,
         key: Option<&str>,
-        inbound: Option<crate::store::InboundRecord>,
+        inbound: Option<Box<crate::store::InboundRecord>>,
     ) -> Result<Vec<Ticket>> {
         let mut tickets = Vec::with_capacity(drafts.len());
         let mut writes = Vec::with_capacity(drafts.len());
@@ -228,9 +228,7 @@ impl HelpDesk {
             let versions = tickets.iter().map(|t| (t.id, t.version)).collect();
             commit = commit.command(CommandRecord::new(key, versions, now));
         }
-        if let Some(inbound) = inbound {
-            commit = commit.inbound(inbound);
-        }
+        commit.inbound = inbound;
         let delivered = if inline { outbox.clone() } else { Vec::new() };
         self.inner.store.commit(commit.outbox(outbox)).await?;
         if inline {

@@ -277,7 +277,7 @@ impl TicketStore for InMemoryStore {
             let id = w.ticket.id;
             let assignee = w.ticket.assignee;
             if let Some(row) = w.metrics {
-                inner.metrics.insert(id, row);
+                inner.metrics.insert(id, *row);
             }
             if let Some(row) = inner.tickets.get_mut(&id) {
                 let before = row.ticket.assignee;

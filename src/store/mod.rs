@@ -124,8 +124,10 @@ pub struct TicketWrite {
     pub schedule: Option<Schedule>,
     /// The ticket's metric row after this write, for reports
     /// ([`ReportStore`]). `Some` replaces the stored row in the same
-    /// transaction; `None` keeps what is stored.
-    pub metrics: Option<crate::report::MetricRow>,
+    /// transaction; `None` keeps what is stored. Boxed: a write moves
+    /// several times on its way to the store, and the row is most of its
+    /// size.
+    pub metrics: Option<Box<crate::report::MetricRow>>,
 }
 
 impl TicketWrite {
@@ -150,7 +152,7 @@ impl TicketWrite {
     /// Replaces the stored metric row with `row` (which must be this
     /// ticket's).
     pub fn metrics(mut self, row: crate::report::MetricRow) -> Self {
-        self.metrics = Some(row);
+        self.metrics = Some(Box::new(row));
         self
     }
 }
@@ -200,7 +202,7 @@ pub struct Commit {
     /// The inbound message the command takes in, stored with it (see
     /// [`IntakeStore`] for the contract). Only for a store whose
     /// [`TicketStore::intake`] is `Some`.
-    pub inbound: Option<InboundRecord>,
+    pub inbound: Option<Box<InboundRecord>>,
 }
 
 impl Commit {
@@ -232,7 +234,7 @@ impl Commit {
 
     /// Stores the inbound message the command takes in.
     pub fn inbound(mut self, record: InboundRecord) -> Self {
-        self.inbound = Some(record);
+        self.inbound = Some(Box::new(record));
         self
     }
 }
