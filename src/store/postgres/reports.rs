@@ -13,7 +13,7 @@ use crate::report::{Arrival, MetricRow, Report, ReportQuery, SpikeKey};
 use crate::store::ReportStore;
 use crate::store::report_sql::{
     ARRIVALS, CellRow, DELETE_METRIC_SPANS, Dialect, INSERT_METRIC_ROW, INSERT_METRIC_SPAN,
-    LOAD_METRIC_ROW, TICKET_EXISTS, UPSERT_METRIC_ROW, Value, WITHOUT_METRICS,
+    LOAD_METRIC_ROW, TICKET_EXISTS, UPSERT_METRIC_BODY, UPSERT_METRIC_ROW, Value, WITHOUT_METRICS,
     WITHOUT_METRICS_AFTER, assemble, metric_spans, metric_values, report_statements,
 };
 use crate::store::reports::check_batch;
@@ -33,9 +33,7 @@ pub(super) async fn write_row(
     } else {
         INSERT_METRIC_ROW.as_str()
     };
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .bind(Json(row));
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
     for v in metric_values(row) {
         q = match v {
             Value::Text(t) => q.bind(t),
@@ -50,6 +48,12 @@ pub(super) async fn write_row(
     if written == 0 {
         return Ok(false);
     }
+    sqlx::query(UPSERT_METRIC_BODY)
+        .bind(id)
+        .bind(Json(row))
+        .execute(&mut *conn)
+        .await
+        .map_err(db("writing a metric row"))?;
     sqlx::query(DELETE_METRIC_SPANS)
         .bind(id)
         .execute(&mut *conn)
