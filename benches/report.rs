@@ -242,18 +242,24 @@ fn median(runs: usize, mut f: impl FnMut()) -> f64 {
 }
 
 /// A six-command ticket life through the desk (as `benches/desk.rs`).
-async fn life(desk: &HelpDesk, requester: &Requester, agent: &Actor, group: &GroupId, i: u64) {
+async fn life(
+    desk: &HelpDesk,
+    requester: &Requester,
+    agent: &Actor,
+    group: &GroupId,
+    i: u64,
+) -> TicketId {
     let customer = desk.portal(requester.id);
-    let channel = [Channel::Email, Channel::Portal, Channel::Phone][usize::try_from(i % 3).unwrap_or(0)];
+    let channel = [Channel::Email, Channel::Portal, Channel::Phone][usize::try_from(i % 3).unwrap_or(0)].clone();
     let t = customer
         .open(
-            NewTicket::new(requester.clone(), channel, "VPN drops every hour", "Since Monday.")
+            NewTicket::new(requester.clone(), channel.clone(), "VPN drops every hour", "Since Monday.")
                 .group(group.clone()),
         )
         .await
         .expect("open");
     customer
-        .message(t.id, "It happened again at 10:00", channel)
+        .message(t.id, "It happened again at 10:00", channel.clone())
         .await
         .expect("message");
     desk.reply(agent, t.id, "Please send the client log")
@@ -271,6 +277,7 @@ async fn life(desk: &HelpDesk, requester: &Requester, agent: &Actor, group: &Gro
             .await
             .expect("resolve");
     }
+    t.id
 }
 
 /// The replay baseline: every ticket loaded with its timeline, replayed
@@ -375,10 +382,12 @@ fn bench(c: &mut Criterion) {
     let requester = Requester::new(CustomerId::new(), "Ada").email("ada@example.com");
     let started = Instant::now();
     let from = desk.clock().now() - Span::days(1);
-    rt.block_on(async {
+    let ids: Vec<TicketId> = rt.block_on(async {
+        let mut ids = Vec::new();
         for i in 0..sample {
-            life(&desk, &requester, &agent, &group, i).await;
+            ids.push(life(&desk, &requester, &agent, &group, i).await);
         }
+        ids
     });
     println!(
         "played {sample} six-command ticket lives on SQLite in {:.1} s",
@@ -386,7 +395,6 @@ fn bench(c: &mut Criterion) {
     );
     let replay_query = ReportQuery::new(from, from + Span::days(28), BucketSize::Week)
         .group_by(Dimension::Group);
-    let ids = rt.block_on(all_ids(&replay_store, sample));
     let calendar = BusinessCalendar::always_open();
     let replayed = rt.block_on(replay(&replay_store, &ids, &desk, &calendar, &replay_query));
     assert_eq!(
@@ -451,21 +459,6 @@ fn bench(c: &mut Criterion) {
             .expect("drop schema");
         });
     }
-}
-
-/// Every ticket id in `store` (at most `n`).
-async fn all_ids(store: &SqliteStore, n: u64) -> Vec<TicketId> {
-    let mut ids = Vec::new();
-    for r in 1..=n {
-        if let Some(t) = store
-            .load_by_reference(TicketRef(r))
-            .await
-            .expect("load")
-        {
-            ids.push(t.id);
-        }
-    }
-    ids
 }
 
 criterion_group!(benches, bench);

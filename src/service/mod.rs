@@ -24,6 +24,7 @@ mod reports;
 mod routing;
 mod sla;
 mod surveys;
+mod survey_opt_out;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -190,6 +190,18 @@ pub(crate) const WITHOUT_METRICS: &str = "SELECT t.id FROM tickets t \
      WHERE NOT EXISTS (SELECT 1 FROM metric_rows m WHERE m.ticket_id = t.id) \
      ORDER BY t.id LIMIT $1";
 
+/// Opts customer `$1` out of surveys at `$2` (microseconds), keeping an
+/// earlier opt-out's instant.
+pub(crate) const OPT_OUT: &str = "INSERT INTO survey_opt_outs (customer_id, opted_out_at) \
+     VALUES ($1, $2) ON CONFLICT (customer_id) DO NOTHING";
+
+/// Opts customer `$1` back in.
+pub(crate) const OPT_IN: &str = "DELETE FROM survey_opt_outs WHERE customer_id = $1";
+
+/// Since when customer `$1` has opted out.
+pub(crate) const OPTED_OUT_AT: &str =
+    "SELECT opted_out_at FROM survey_opt_outs WHERE customer_id = $1";
+
 /// What one report statement computes, so its result rows can be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Part {
