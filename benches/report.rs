@@ -250,11 +250,18 @@ async fn life(
     i: u64,
 ) -> TicketId {
     let customer = desk.portal(requester.id);
-    let channel = [Channel::Email, Channel::Portal, Channel::Phone][usize::try_from(i % 3).unwrap_or(0)].clone();
+    let channel = [Channel::Email, Channel::Portal, Channel::Phone]
+        [usize::try_from(i % 3).unwrap_or(0)]
+    .clone();
     let t = customer
         .open(
-            NewTicket::new(requester.clone(), channel.clone(), "VPN drops every hour", "Since Monday.")
-                .group(group.clone()),
+            NewTicket::new(
+                requester.clone(),
+                channel.clone(),
+                "VPN drops every hour",
+                "Since Monday.",
+            )
+            .group(group.clone()),
         )
         .await
         .expect("open");
@@ -272,7 +279,7 @@ async fn life(
     desk.reply(agent, t.id, "Fixed: new VPN profile pushed")
         .await
         .expect("reply");
-    if i % 3 != 0 {
+    if !i.is_multiple_of(3) {
         desk.transition(agent, t.id, "resolved", Some("profile updated"))
             .await
             .expect("resolve");
@@ -393,8 +400,8 @@ fn bench(c: &mut Criterion) {
         "played {sample} six-command ticket lives on SQLite in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let replay_query = ReportQuery::new(from, from + Span::days(28), BucketSize::Week)
-        .group_by(Dimension::Group);
+    let replay_query =
+        ReportQuery::new(from, from + Span::days(28), BucketSize::Week).group_by(Dimension::Group);
     let calendar = BusinessCalendar::always_open();
     let replayed = rt.block_on(replay(&replay_store, &ids, &desk, &calendar, &replay_query));
     assert_eq!(

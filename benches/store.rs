@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group};
-use helpdesk::store::{Commit, SqliteStore, TicketFilter, TicketQuery, TicketWrite};
 use helpdesk::report::{MetricRow, RowContext};
+use helpdesk::store::{Commit, SqliteStore, TicketFilter, TicketQuery, TicketWrite};
 use helpdesk::ticket::{
     Channel, EventActor, EventKind, Lifecycle, Requester, StatusId, TicketCreated, TicketEvent,
 };

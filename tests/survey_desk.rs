@@ -357,7 +357,11 @@ async fn opt_out_is_honored(w: World) {
         Actor::supervisor(AgentId::new()),
         Actor::requester(ada),
     ] {
-        let err = w.desk.set_survey_opt_out(&who, bob, true).await.unwrap_err();
+        let err = w
+            .desk
+            .set_survey_opt_out(&who, bob, true)
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::Forbidden { .. }), "{who:?}: {err}");
         assert!(w.desk.survey_opt_out(&who, bob).await.is_err());
     }
@@ -385,7 +389,10 @@ async fn opt_out_is_honored(w: World) {
     w.set("2026-03-04T12:00:00Z");
     w.run().await;
     assert!(
-        matches!(w.survey_events(second.id).await.as_slice(), [EventKind::SurveySent(_)]),
+        matches!(
+            w.survey_events(second.id).await.as_slice(),
+            [EventKind::SurveySent(_)]
+        ),
         "surveyed again"
     );
     assert_eq!(w.links(second.id).len(), 1);

@@ -23,8 +23,8 @@ mod privacy;
 mod reports;
 mod routing;
 mod sla;
-mod surveys;
 mod survey_opt_out;
+mod surveys;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -87,8 +87,6 @@ impl Portal<'_> {
     /// Since when the requester has opted out of surveys, if they have.
     pub async fn survey_opt_out(&self) -> Result<Option<DateTime<Utc>>> {
         let me = self.customer();
-        self.desk()
-            .survey_opt_out(&Actor::requester(me), me)
-            .await
+        self.desk().survey_opt_out(&Actor::requester(me), me).await
     }
 }

@@ -339,7 +339,10 @@ pub(crate) fn report_statements(
     for (k, d) in query.group_by.iter().enumerate() {
         let _ = write!(select_dims, ", m.{} AS d{k}", column(*d));
     }
-    let group_dims: String = dims.iter().map(|d| format!(", {d}")).collect();
+    let group_dims = dims.iter().fold(String::new(), |mut out, d| {
+        let _ = write!(out, ", {d}");
+        out
+    });
     let mut args = Vec::new();
     let mut filters = String::new();
     for f in &query.filters {
@@ -357,8 +360,8 @@ pub(crate) fn report_statements(
         let _ = write!(filters, " AND ({})", alts.join(" OR "));
     }
     let in_period = |at: &str| format!("m.{at} >= {first} AND m.{at} < {to}{filters}");
-    let counts = |part: Part, at: &str, aggregates: &str, ints: usize, floats: usize| {
-        ReportStatement {
+    let counts =
+        |part: Part, at: &str, aggregates: &str, ints: usize, floats: usize| ReportStatement {
             part,
             sql: format!(
                 "SELECT {} AS i{select_dims}, {aggregates} FROM metric_rows m \
@@ -369,8 +372,7 @@ pub(crate) fn report_statements(
             args: args.clone(),
             ints,
             floats,
-        }
-    };
+        };
     // Count and sum of a duration on both clocks; on PostgreSQL its
     // percentiles too (NULLs, durations not reached, are skipped by all).
     let durations = |value: &str| {
@@ -523,10 +525,10 @@ pub(crate) fn assemble(
     dialect: Dialect,
     results: Vec<(Part, Vec<CellRow>)>,
 ) -> Result<Report> {
-    let bucket_count = query.buckets()?.len();
-    let mut cells: BTreeMap<(usize, GroupKey), Counts> = BTreeMap::new();
     // SQLite's percentile ranks: (cell, duration, clock) -> (n, rank -> value).
     type Ranked = BTreeMap<(usize, GroupKey, bool, usize), (i64, BTreeMap<i64, i64>)>;
+    let bucket_count = query.buckets()?.len();
+    let mut cells: BTreeMap<(usize, GroupKey), Counts> = BTreeMap::new();
     let mut ranked: Ranked = BTreeMap::new();
     let index = |b: i64| {
         usize::try_from(b)

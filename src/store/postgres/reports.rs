@@ -12,9 +12,10 @@ use crate::id::{CustomerId, TicketId};
 use crate::report::{Arrival, MetricRow, Report, ReportQuery, SpikeKey};
 use crate::store::ReportStore;
 use crate::store::report_sql::{
-    ARRIVALS, CellRow, OPT_IN, OPT_OUT, OPTED_OUT_AT, DELETE_METRIC_SPANS, Dialect, INSERT_METRIC_ROW, INSERT_METRIC_SPAN,
-    LOAD_METRIC_ROW, TICKET_EXISTS, UPSERT_METRIC_BODY, UPSERT_METRIC_ROW, Value, WITHOUT_METRICS,
-    WITHOUT_METRICS_AFTER, assemble, metric_spans, metric_values, report_statements,
+    ARRIVALS, CellRow, DELETE_METRIC_SPANS, Dialect, INSERT_METRIC_ROW, INSERT_METRIC_SPAN,
+    LOAD_METRIC_ROW, OPT_IN, OPT_OUT, OPTED_OUT_AT, TICKET_EXISTS, UPSERT_METRIC_BODY,
+    UPSERT_METRIC_ROW, Value, WITHOUT_METRICS, WITHOUT_METRICS_AFTER, assemble, metric_spans,
+    metric_values, report_statements,
 };
 use crate::store::reports::check_batch;
 use crate::store::sql_common::{Arg, db, to_i64};
@@ -244,8 +245,10 @@ impl ReportStore for PostgresStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db("reading a survey opt-out"))?;
-        row.map(|(at,)| DateTime::from_timestamp_micros(at).ok_or_else(|| {
-                    Error::corrupt(format!("stored instant {at} is out of range"), None)
-                })).transpose()
+        row.map(|(at,)| {
+            DateTime::from_timestamp_micros(at)
+                .ok_or_else(|| Error::corrupt(format!("stored instant {at} is out of range"), None))
+        })
+        .transpose()
     }
 }
