@@ -16,9 +16,10 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group};
+use helpdesk::report::{MetricRow, RowContext};
 use helpdesk::store::{Commit, SqliteStore, TicketFilter, TicketQuery, TicketWrite};
 use helpdesk::ticket::{
-    Channel, EventActor, EventKind, Requester, StatusId, TicketCreated, TicketEvent,
+    Channel, EventActor, EventKind, Lifecycle, Requester, StatusId, TicketCreated, TicketEvent,
 };
 use helpdesk::{
     AgentId, CustomerId, Impact, Priority, PriorityOrigin, Store, Ticket, TicketId, TicketRef,
@@ -85,6 +86,37 @@ async fn life_via_store(store: &dyn Store) {
         let base = t.version;
         let e = note(&mut t);
         store.save(t.clone(), vec![e], base, vec![]).await.unwrap();
+    }
+}
+
+/// The same life with the ticket's metric row written by every commit,
+/// as the desk does when it has a report store. The row is replayed from
+/// the creation once, outside the commits' work, so the difference to
+/// [`life_via_store`] is the store writing rows (and their spans).
+async fn life_with_metric_rows(store: &dyn Store, lifecycle: &Lifecycle) {
+    let calendar = helpdesk::BusinessCalendar::always_open();
+    let r = store.next_reference().await.unwrap();
+    let (mut t, e) = created(r.0, None);
+    let row = MetricRow::from_timeline(
+        std::slice::from_ref(&e),
+        &RowContext::new(lifecycle, &calendar, e.at),
+    )
+    .unwrap();
+    store
+        .commit(Commit::tickets(vec![
+            TicketWrite::new(t.clone(), vec![e], None).metrics(row.clone()),
+        ]))
+        .await
+        .unwrap();
+    for _ in 0..4 {
+        let base = t.version;
+        let e = note(&mut t);
+        store
+            .commit(Commit::tickets(vec![
+                TicketWrite::new(t.clone(), vec![e], Some(base)).metrics(row.clone()),
+            ]))
+            .await
+            .unwrap();
     }
 }
 
@@ -377,6 +409,7 @@ fn bench(c: &mut Criterion) {
     let backends = backends(&rt, dir.path());
     let mut summary = Vec::new();
 
+    let lifecycle = Lifecycle::default();
     let mut life = c.benchmark_group("ticket_life");
     for b in &backends {
         life.bench_function(format!("{}/store", b.name), |i| {
@@ -384,6 +417,9 @@ fn bench(c: &mut Criterion) {
         });
         life.bench_function(format!("{}/raw_sqlx", b.name), |i| {
             i.iter(|| rt.block_on((b.raw)()));
+        });
+        life.bench_function(format!("{}/store_with_metric_rows", b.name), |i| {
+            i.iter(|| rt.block_on(life_with_metric_rows(&*b.store, &lifecycle)));
         });
     }
     life.finish();
@@ -395,6 +431,19 @@ fn bench(c: &mut Criterion) {
             store,
             raw,
             100.0 * raw.as_secs_f64() / store.as_secs_f64()
+        ));
+        let (without, with) = time_pairs(
+            &rt,
+            300,
+            || life_via_store(&*b.store),
+            || life_with_metric_rows(&*b.store, &lifecycle),
+        );
+        summary.push(format!(
+            "ticket_life {}: five commits without metric rows median {:?}, with {:?}: rows add {:+.1}%",
+            b.name,
+            without,
+            with,
+            100.0 * (with.as_secs_f64() / without.as_secs_f64() - 1.0)
         ));
     }
 

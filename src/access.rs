@@ -151,7 +151,13 @@ impl Actor {
         }
         match self {
             Actor::Admin { .. } | Actor::System => true,
-            _ if action == Action::Configure || action == Action::EraseRequester => false,
+            _ if matches!(
+                action,
+                Action::Configure | Action::EraseRequester | Action::SetSurveyOptOut
+            ) =>
+            {
+                false
+            }
             Actor::Agent { .. } if action == Action::Redact => false,
             Actor::Supervisor { .. } | Actor::Agent { .. } => true,
             Actor::Requester { .. } => matches!(

@@ -50,6 +50,9 @@ pub enum Action {
     EraseRequester,
     /// Redact a message or field for good (supervisors and admins).
     Redact,
+    /// Opt a requester out of satisfaction surveys, or back in (admins; a
+    /// requester for themselves).
+    SetSurveyOptOut,
 }
 
 impl fmt::Display for Action {
@@ -77,6 +80,7 @@ impl fmt::Display for Action {
             Action::RunReport => "run reports",
             Action::EraseRequester => "erase requesters' personal data",
             Action::Redact => "redact messages",
+            Action::SetSurveyOptOut => "opt requesters out of surveys",
         })
     }
 }

@@ -337,6 +337,67 @@ async fn exclusions_and_throttle(w: World) {
     assert!(w.links(second.id).is_empty());
 }
 
+/// A requester who opted out (through the portal, or an admin for them)
+/// gets no invitation: `run_due` records `SurveySkipped` with
+/// `OptedOut`. Opting back in brings the next one. Only the requester
+/// and admins may change it.
+async fn opt_out_is_honored(w: World) {
+    let (ada, first) = w.open(Channel::Email, &[]).await;
+    let (bob, bobs) = w.open(Channel::Email, &[]).await;
+    let admin = Actor::admin(AgentId::new());
+    w.set("2026-03-02T10:00:00Z");
+    w.desk.portal(ada).opt_out_of_surveys().await.unwrap();
+    assert_eq!(
+        w.desk.portal(ada).survey_opt_out().await.unwrap(),
+        Some(at("2026-03-02T10:00:00Z"))
+    );
+    // Nobody else may, but an admin.
+    for who in [
+        w.agent.clone(),
+        Actor::supervisor(AgentId::new()),
+        Actor::requester(ada),
+    ] {
+        let err = w
+            .desk
+            .set_survey_opt_out(&who, bob, true)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Forbidden { .. }), "{who:?}: {err}");
+        assert!(w.desk.survey_opt_out(&who, bob).await.is_err());
+    }
+    w.desk.set_survey_opt_out(&admin, bob, true).await.unwrap();
+    assert!(w.desk.survey_opt_out(&admin, bob).await.unwrap().is_some());
+
+    w.status(first.id, "resolved").await;
+    w.status(bobs.id, "resolved").await;
+    w.set("2026-03-03T11:00:00Z");
+    w.run().await;
+    for t in [&first, &bobs] {
+        let events = w.survey_events(t.id).await;
+        assert!(
+            matches!(events.as_slice(), [EventKind::SurveySkipped(s)] if s.exclusion == Exclusion::OptedOut),
+            "{events:?}"
+        );
+        assert!(w.links(t.id).is_empty());
+    }
+
+    // Back in: Ada's next resolution is surveyed (a skip is no throttle).
+    w.desk.portal(ada).opt_in_to_surveys().await.unwrap();
+    assert_eq!(w.desk.portal(ada).survey_opt_out().await.unwrap(), None);
+    let (_, second) = w.open_for(ada, Channel::Email, &[]).await;
+    w.status(second.id, "resolved").await;
+    w.set("2026-03-04T12:00:00Z");
+    w.run().await;
+    assert!(
+        matches!(
+            w.survey_events(second.id).await.as_slice(),
+            [EventKind::SurveySent(_)]
+        ),
+        "surveyed again"
+    );
+    assert_eq!(w.links(second.id).len(), 1);
+}
+
 /// The portal rates the requester's own ticket (latest cycle, until it
 /// closes); forged and expired tokens, other people's tickets, and ratings
 /// after the close are refused with typed errors.
@@ -497,6 +558,7 @@ backends!(
     closed_or_reopened_before_due,
     exclusions_and_throttle,
     rating_rules,
+    opt_out_is_honored,
 );
 
 /// A survey policy without the application's key fails the build, naming

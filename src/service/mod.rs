@@ -23,6 +23,7 @@ mod privacy;
 mod reports;
 mod routing;
 mod sla;
+mod survey_opt_out;
 mod surveys;
 
 use std::collections::HashMap;

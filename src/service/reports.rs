@@ -28,7 +28,7 @@ pub struct Backfill {
 
 impl HelpDesk {
     /// The report store, or the error saying the desk has none.
-    fn report_store(&self) -> Result<&dyn ReportStore> {
+    pub(super) fn report_store(&self) -> Result<&dyn ReportStore> {
         self.inner.reports.as_deref().ok_or(Error::NotConfigured {
             what: "report store",
             how: "plug one with HelpDeskBuilder::reports (the SQL and in-memory stores are \

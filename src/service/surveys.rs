@@ -91,7 +91,14 @@ impl HelpDesk {
     pub(super) async fn invite(&self, d: &mut Draft, due: Invitation) -> Result<()> {
         let surveys = self.surveys()?;
         let last = self.last_surveyed(d.ticket.requester.id, d.at).await?;
-        let requester = RequesterSurveys::new(false, last);
+        let opted_out = match &self.inner.reports {
+            Some(reports) => reports
+                .survey_opt_out(d.ticket.requester.id)
+                .await?
+                .is_some(),
+            None => false,
+        };
+        let requester = RequesterSurveys::new(opted_out, last);
         let kind = match exclusion(&d.ticket, &surveys.policy, &requester, d.at) {
             None => {
                 // The token counts whole seconds; the event keeps the same

@@ -76,6 +76,8 @@ struct Inner {
     commands: HashMap<String, CommandRecord, Fast>,
     /// Metric rows by ticket, for reports (`ReportStore`, in `reports`).
     metrics: HashMap<TicketId, crate::report::MetricRow, Fast>,
+    /// Requesters opted out of surveys, and since when (`ReportStore`).
+    survey_opt_outs: HashMap<crate::id::CustomerId, DateTime<Utc>, Fast>,
     /// Contacts, inbound messages and attachments ([`IntakeStore`]).
     intake: super::intake::memory::Tables,
     /// How many entries were given up.

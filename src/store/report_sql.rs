@@ -131,8 +131,8 @@ fn placeholders(from: usize, count: usize) -> String {
         .join(", ")
 }
 
-/// Inserts or replaces a ticket's row: `$1` ticket id, `$2` body, then
-/// [`METRIC_COLUMNS`].
+/// Inserts or replaces a ticket's row: `$1` ticket id, then
+/// [`METRIC_COLUMNS`]. The body is [`UPSERT_METRIC_BODY`]'s.
 pub(crate) static UPSERT_METRIC_ROW: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let cols = METRIC_COLUMNS.join(", ");
     let set = METRIC_COLUMNS
@@ -141,9 +141,9 @@ pub(crate) static UPSERT_METRIC_ROW: std::sync::LazyLock<String> = std::sync::La
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "INSERT INTO metric_rows (ticket_id, body, {cols}) VALUES ({}) \
-             ON CONFLICT (ticket_id) DO UPDATE SET body = excluded.body, {set}",
-        placeholders(1, METRIC_COLUMNS.len() + 2)
+        "INSERT INTO metric_rows (ticket_id, {cols}) VALUES ({}) \
+             ON CONFLICT (ticket_id) DO UPDATE SET {set}",
+        placeholders(1, METRIC_COLUMNS.len() + 1)
     )
 });
 
@@ -151,12 +151,17 @@ pub(crate) static UPSERT_METRIC_ROW: std::sync::LazyLock<String> = std::sync::La
 /// [`UPSERT_METRIC_ROW`]; zero rows when it has.
 pub(crate) static INSERT_METRIC_ROW: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
-        "INSERT INTO metric_rows (ticket_id, body, {}) VALUES ({}) \
+        "INSERT INTO metric_rows (ticket_id, {}) VALUES ({}) \
              ON CONFLICT (ticket_id) DO NOTHING",
         METRIC_COLUMNS.join(", "),
-        placeholders(1, METRIC_COLUMNS.len() + 2)
+        placeholders(1, METRIC_COLUMNS.len() + 1)
     )
 });
+
+/// Inserts or replaces ticket `$1`'s row body (`$2`, the whole
+/// [`MetricRow`] as JSON): kept apart from the columns reports scan.
+pub(crate) const UPSERT_METRIC_BODY: &str = "INSERT INTO metric_bodies (ticket_id, body) \
+     VALUES ($1, $2) ON CONFLICT (ticket_id) DO UPDATE SET body = excluded.body";
 
 /// Removes ticket `$1`'s spans (before writing its new ones).
 pub(crate) const DELETE_METRIC_SPANS: &str = "DELETE FROM metric_spans WHERE ticket_id = $1";
@@ -166,7 +171,7 @@ pub(crate) const INSERT_METRIC_SPAN: &str =
     "INSERT INTO metric_spans (ticket_id, n, from_at, until_at) VALUES ($1, $2, $3, $4)";
 
 /// Ticket `$1`'s row.
-pub(crate) const LOAD_METRIC_ROW: &str = "SELECT body FROM metric_rows WHERE ticket_id = $1";
+pub(crate) const LOAD_METRIC_ROW: &str = "SELECT body FROM metric_bodies WHERE ticket_id = $1";
 
 /// Whether ticket `$1` exists.
 pub(crate) const TICKET_EXISTS: &str = "SELECT count(*) FROM tickets WHERE id = $1";
@@ -185,22 +190,40 @@ pub(crate) const WITHOUT_METRICS: &str = "SELECT t.id FROM tickets t \
      WHERE NOT EXISTS (SELECT 1 FROM metric_rows m WHERE m.ticket_id = t.id) \
      ORDER BY t.id LIMIT $1";
 
+/// Opts customer `$1` out of surveys at `$2` (microseconds), keeping an
+/// earlier opt-out's instant.
+pub(crate) const OPT_OUT: &str = "INSERT INTO survey_opt_outs (customer_id, opted_out_at) \
+     VALUES ($1, $2) ON CONFLICT (customer_id) DO NOTHING";
+
+/// Opts customer `$1` back in.
+pub(crate) const OPT_IN: &str = "DELETE FROM survey_opt_outs WHERE customer_id = $1";
+
+/// Since when customer `$1` has opted out.
+pub(crate) const OPTED_OUT_AT: &str =
+    "SELECT opted_out_at FROM survey_opt_outs WHERE customer_id = $1";
+
 /// What one report statement computes, so its result rows can be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Part {
-    /// By creation: count, SLA met x4, SLA breached x4.
+    /// By creation: count, SLA met x4, SLA breached x4, then first reply
+    /// (calendar count and sum, business count and sum); on PostgreSQL
+    /// floats: median and p90, calendar then business.
     Created,
-    /// By latest resolution: count, one-touch, reopened.
+    /// By latest resolution: count, one-touch, reopened, then full
+    /// resolution as [`Part::Created`] has first reply.
     Resolved,
     /// By latest rating: good, bad, stars (n, sum), CES (n, sum), NPS x3.
     Rated,
     /// By latest invitation: sent, answered.
     Surveys,
-    /// Unresolved at each bucket's end: count.
+    /// Unresolved spans by the buckets they cover: the bucket column is the
+    /// first bucket whose end the span covers, then the bucket after the
+    /// last (`z`) and the count. Each counts in buckets `first..z`.
     Backlog,
-    /// Duration statistics: which one (first reply, full resolution) and
-    /// which clock (0 calendar, 1 business).
-    Stats { resolution: bool, clock: usize },
+    /// SQLite's percentiles: the values at the ranks around the median and
+    /// the p90 of a duration (first reply or full resolution) on one clock
+    /// (0 calendar, 1 business): `n`, rank, value.
+    Ranks { resolution: bool, clock: usize },
 }
 
 /// A report statement: what it computes, its SQL, its bind values, and how
@@ -235,7 +258,70 @@ fn column(d: Dimension) -> &'static str {
     }
 }
 
+/// The index of the bucket holding instant `col`, for `col` in
+/// `[starts[0], to)`: computed in the row, so a report is one scan per
+/// instant with no join to a bucket list. The buckets are contiguous
+/// (each starts where the one before ends). When they are whole multiples
+/// of one length from one origin (any zone without a DST change in the
+/// period; the first and last may be cut by `from` and `to`), it is one
+/// division; otherwise a binary search written as nested `CASE`s.
+fn bucket_index(col: &str, starts: &[i64], to: i64) -> String {
+    if let Some((origin, len)) = uniform(starts, to) {
+        return format!("CAST(({col} - {origin}) / {len} AS BIGINT)");
+    }
+    format!("CAST({} AS BIGINT)", search(col, starts, 0, starts.len()))
+}
+
+/// `(origin, length)` when bucket `i` (`i >= 1`) starts at `origin + i *
+/// length` and the first and last lie inside theirs.
+fn uniform(starts: &[i64], to: i64) -> Option<(i64, i64)> {
+    let (&s1, &s2) = (starts.get(1)?, starts.get(2)?);
+    let len = s2 - s1;
+    let origin = s1 - len;
+    let n = i64::try_from(starts.len()).ok()?;
+    let lined_up = (1_i64..)
+        .zip(&starts[1..])
+        .all(|(i, &s)| Some(s) == len.checked_mul(i).and_then(|d| origin.checked_add(d)));
+    let fits = len.checked_mul(n).and_then(|d| origin.checked_add(d))? >= to;
+    (len > 0 && lined_up && starts[0] >= origin && fits).then_some((origin, len))
+}
+
+/// The index `i` in `lo..hi` of the last bound `<= col` (the first bound,
+/// `bounds[lo]`, is known to be).
+fn search(col: &str, bounds: &[i64], lo: usize, hi: usize) -> String {
+    if hi - lo <= 1 {
+        return lo.to_string();
+    }
+    let mid = lo + (hi - lo) / 2;
+    format!(
+        "CASE WHEN {col} < {} THEN {} ELSE {} END",
+        bounds[mid],
+        search(col, bounds, lo, mid),
+        search(col, bounds, mid, hi)
+    )
+}
+
+/// How many of the sorted `ends` are `<= col`, for `count` in `lo..=hi`.
+fn count_at_most(col: &str, ends: &[i64], lo: usize, hi: usize) -> String {
+    if lo == hi {
+        return lo.to_string();
+    }
+    let mid = lo + (hi - lo) / 2;
+    format!(
+        "CASE WHEN {col} < {} THEN {} ELSE {} END",
+        ends[mid],
+        count_at_most(col, ends, lo, mid),
+        count_at_most(col, ends, mid + 1, hi)
+    )
+}
+
 /// The statements of `query` (validated by the caller).
+///
+/// One scan of `metric_rows` per instant a figure is bucketed by, each
+/// row's bucket computed in the row ([`bucket_index`]) and the cells
+/// aggregated in one `GROUP BY`; the backlog is one scan of the spans,
+/// grouped by the range of buckets each covers. SQLite adds a window
+/// query per duration for its exact percentiles.
 pub(crate) fn report_statements(
     query: &ReportQuery,
     dialect: Dialect,
@@ -243,24 +329,20 @@ pub(crate) fn report_statements(
     let buckets = query.buckets()?;
     // Integer literals the crate made itself: nothing of the caller's
     // reaches the SQL text but through placeholders.
-    let mut values = String::new();
-    for (i, b) in buckets.iter().enumerate() {
-        let sep = if i == 0 { "" } else { ", " };
-        let _ = write!(
-            values,
-            "{sep}(CAST({i} AS BIGINT), {}, {})",
-            b.start.timestamp_micros(),
-            b.end.timestamp_micros()
-        );
-    }
-    let with = format!("WITH b (i, lo, hi) AS (VALUES {values})");
+    let starts: Vec<i64> = buckets.iter().map(|b| b.start.timestamp_micros()).collect();
+    let ends: Vec<i64> = buckets.iter().map(|b| b.end.timestamp_micros()).collect();
+    let (Some(&first), Some(&to)) = (starts.first(), ends.last()) else {
+        return Ok(Vec::new());
+    };
     let dims: Vec<String> = (0..query.group_by.len()).map(|k| format!("d{k}")).collect();
     let mut select_dims = String::new();
-    let mut group_dims = String::new();
     for (k, d) in query.group_by.iter().enumerate() {
         let _ = write!(select_dims, ", m.{} AS d{k}", column(*d));
-        let _ = write!(group_dims, ", d{k}");
     }
+    let group_dims = dims.iter().fold(String::new(), |mut out, d| {
+        let _ = write!(out, ", {d}");
+        out
+    });
     let mut args = Vec::new();
     let mut filters = String::new();
     for f in &query.filters {
@@ -277,31 +359,59 @@ pub(crate) fn report_statements(
         }
         let _ = write!(filters, " AND ({})", alts.join(" OR "));
     }
-    let by = |t: &str| format!("JOIN b ON m.{t} >= b.lo AND m.{t} < b.hi");
-    let counts = |part: Part, at: &str, aggregates: &str, ints: usize| ReportStatement {
-        part,
-        sql: format!(
-            "{with} SELECT b.i{select_dims}, {aggregates} FROM metric_rows m {} \
-             WHERE TRUE{filters} GROUP BY b.i{group_dims}",
-            by(at)
-        ),
-        args: args.clone(),
-        ints,
-        floats: 0,
+    let in_period = |at: &str| format!("m.{at} >= {first} AND m.{at} < {to}{filters}");
+    let counts =
+        |part: Part, at: &str, aggregates: &str, ints: usize, floats: usize| ReportStatement {
+            part,
+            sql: format!(
+                "SELECT {} AS i{select_dims}, {aggregates} FROM metric_rows m \
+                 WHERE {} GROUP BY i{group_dims}",
+                bucket_index(&format!("m.{at}"), &starts, to),
+                in_period(at)
+            ),
+            args: args.clone(),
+            ints,
+            floats,
+        };
+    // Count and sum of a duration on both clocks; on PostgreSQL its
+    // percentiles too (NULLs, durations not reached, are skipped by all).
+    let durations = |value: &str| {
+        let mut ints = String::new();
+        let mut floats = String::new();
+        for clock in ["cal", "bus"] {
+            let x = format!("m.{value}_{clock}");
+            let _ = write!(ints, ", count({x}), CAST(sum({x}) AS BIGINT)");
+            let _ = write!(
+                floats,
+                ", percentile_cont(0.5) WITHIN GROUP (ORDER BY {x}), \
+                 percentile_cont(0.9) WITHIN GROUP (ORDER BY {x})"
+            );
+        }
+        match dialect {
+            Dialect::Postgres => (format!("{ints}{floats}"), 4),
+            Dialect::Sqlite => (ints, 0),
+        }
     };
+    let (first_reply, fr_floats) = durations("first_reply");
+    let (resolution, res_floats) = durations("full_resolution");
     let mut out = vec![
         counts(
             Part::Created,
             "created_at",
-            "count(*), sum(m.sla_met_0), sum(m.sla_met_1), sum(m.sla_met_2), sum(m.sla_met_3), \
-             sum(m.sla_breached_0), sum(m.sla_breached_1), sum(m.sla_breached_2), sum(m.sla_breached_3)",
-            9,
+            &format!(
+                "count(*), sum(m.sla_met_0), sum(m.sla_met_1), sum(m.sla_met_2), sum(m.sla_met_3), \
+                 sum(m.sla_breached_0), sum(m.sla_breached_1), sum(m.sla_breached_2), \
+                 sum(m.sla_breached_3){first_reply}"
+            ),
+            13,
+            fr_floats,
         ),
         counts(
             Part::Resolved,
             "resolved_at",
-            "count(*), sum(m.one_touch), sum(m.reopened)",
-            3,
+            &format!("count(*), sum(m.one_touch), sum(m.reopened){resolution}"),
+            7,
+            res_floats,
         ),
         counts(
             Part::Rated,
@@ -316,80 +426,69 @@ pub(crate) fn report_statements(
              count(*) FILTER (WHERE m.rating_scale = 'nps' AND m.rating_value IN (7, 8)), \
              count(*) FILTER (WHERE m.rating_scale = 'nps' AND m.rating_value < 7)",
             9,
+            0,
         ),
         counts(
             Part::Surveys,
             "survey_sent_at",
             "count(*), sum(m.survey_answered)",
             2,
+            0,
         ),
-        ReportStatement {
-            part: Part::Backlog,
-            sql: format!(
-                "{with} SELECT b.i{select_dims}, count(*) FROM metric_spans s \
-                 JOIN metric_rows m ON m.ticket_id = s.ticket_id \
-                 JOIN b ON s.from_at < b.hi AND (s.until_at IS NULL OR s.until_at >= b.hi) \
-                 WHERE TRUE{filters} GROUP BY b.i{group_dims}"
-            ),
-            args: args.clone(),
-            ints: 1,
-            floats: 0,
-        },
     ];
-    for (resolution, at, value) in [
-        (false, "created_at", "first_reply"),
-        (true, "resolved_at", "full_resolution"),
-    ] {
-        for (clock, suffix) in [(0, "cal"), (1, "bus")] {
-            let x = format!("m.{value}_{suffix}");
-            let part = Part::Stats { resolution, clock };
-            out.push(match dialect {
-                Dialect::Postgres => ReportStatement {
-                    part,
+    // A span counts at bucket j's end E_j when from < E_j <= until (or it
+    // is still open): in buckets from (ends <= from) to (ends <= until).
+    let n = ends.len();
+    out.push(ReportStatement {
+        part: Part::Backlog,
+        sql: format!(
+            "SELECT CAST({} AS BIGINT) AS i{select_dims}, \
+             CAST(CASE WHEN s.until_at IS NULL THEN {n} ELSE {} END AS BIGINT) AS z, count(*) \
+             FROM metric_spans s JOIN metric_rows m ON m.ticket_id = s.ticket_id \
+             WHERE s.from_at < {to} AND (s.until_at IS NULL OR s.until_at >= {}){filters} \
+             GROUP BY i{group_dims}, z",
+            count_at_most("s.from_at", &ends, 0, n),
+            count_at_most("s.until_at", &ends, 0, n),
+            ends[0],
+        ),
+        args: args.clone(),
+        ints: 2,
+        floats: 0,
+    });
+    if dialect == Dialect::Sqlite {
+        let parts = format!("i{group_dims}");
+        for (resolution, at, value) in [
+            (false, "created_at", "first_reply"),
+            (true, "resolved_at", "full_resolution"),
+        ] {
+            for (clock, suffix) in [(0, "cal"), (1, "bus")] {
+                let x = format!("m.{value}_{suffix}");
+                let rank = |p: &str| {
+                    let pos = format!("({p} * (n - 1))");
+                    let lo = format!("CAST({pos} AS INTEGER)");
+                    [lo.clone(), format!("{lo} + ({pos} > {lo})")]
+                };
+                let ranks = [rank("0.5"), rank("0.9")].concat().join(", ");
+                // One sort per duration: the rank and the cell's size come
+                // from the same window; only the (at most four) rows at
+                // the ranks around the percentiles leave the database.
+                out.push(ReportStatement {
+                    part: Part::Ranks { resolution, clock },
                     sql: format!(
-                        "{with} SELECT b.i{select_dims}, count(*), CAST(sum({x}) AS BIGINT), \
-                         percentile_cont(0.5) WITHIN GROUP (ORDER BY {x}), \
-                         percentile_cont(0.9) WITHIN GROUP (ORDER BY {x}) \
-                         FROM metric_rows m {} WHERE {x} IS NOT NULL{filters} \
-                         GROUP BY b.i{group_dims}",
-                        by(at)
+                        "WITH r AS (SELECT {} AS i{select_dims}, {x} AS x FROM metric_rows m \
+                         WHERE {x} IS NOT NULL AND {}), \
+                         k AS (SELECT {parts}, x, row_number() OVER w - 1 AS k, count(*) OVER w AS n \
+                         FROM r WINDOW w AS (PARTITION BY {parts} ORDER BY x \
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) \
+                         SELECT {parts}, n, k, x FROM k WHERE k IN ({ranks})",
+                        bucket_index(&format!("m.{at}"), &starts, to),
+                        in_period(at)
                     ),
                     args: args.clone(),
-                    ints: 2,
-                    floats: 2,
-                },
-                Dialect::Sqlite => {
-                    let parts = if dims.is_empty() {
-                        "i".to_owned()
-                    } else {
-                        format!("i, {}", dims.join(", "))
-                    };
-                    let rank = |p: &str| {
-                        let pos = format!("({p} * (n - 1))");
-                        let lo = format!("CAST({pos} AS INTEGER)");
-                        (lo.clone(), format!("{lo} + ({pos} > {lo})"))
-                    };
-                    let (med_lo, med_hi) = rank("0.5");
-                    let (p90_lo, p90_hi) = rank("0.9");
-                    ReportStatement {
-                        part,
-                        sql: format!(
-                            "{with}, r AS (SELECT b.i AS i{select_dims}, {x} AS x FROM metric_rows m {} \
-                             WHERE {x} IS NOT NULL{filters}), \
-                             k AS (SELECT r.*, row_number() OVER (PARTITION BY {parts} ORDER BY x) - 1 AS k, \
-                             count(*) OVER (PARTITION BY {parts}) AS n FROM r) \
-                             SELECT {parts}, n, sum(x), \
-                             max(CASE WHEN k = {med_lo} THEN x END), max(CASE WHEN k = {med_hi} THEN x END), \
-                             max(CASE WHEN k = {p90_lo} THEN x END), max(CASE WHEN k = {p90_hi} THEN x END) \
-                             FROM k GROUP BY {parts}, n",
-                            by(at)
-                        ),
-                        args: args.clone(),
-                        ints: 6,
-                        floats: 0,
-                    }
-                }
-            });
+                    ints: 3,
+                    floats: 0,
+                });
+            }
         }
     }
     Ok(out)
@@ -405,12 +504,19 @@ pub(crate) fn report_statements(
 )]
 fn lerp(n: i64, p: f64, lo: i64, hi: i64) -> f64 {
     let pos = p * (n - 1) as f64;
-    let (lo_rank, hi_rank) = (pos.floor() as i64, pos.ceil() as i64);
+    let (lo_rank, hi_rank) = ranks(n, p);
     let lo = lo as f64;
     if lo_rank == hi_rank {
         return lo;
     }
     lo + (hi as f64 - lo) * (pos - lo_rank as f64)
+}
+
+/// The ranks (from 0) around `p * (n - 1)`, as the SQL picks them.
+#[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+fn ranks(n: i64, p: f64) -> (i64, i64) {
+    let pos = p * (n - 1) as f64;
+    (pos.floor() as i64, pos.ceil() as i64)
 }
 
 /// The report from the statements' result rows, `(part, rows)`.
@@ -419,13 +525,18 @@ pub(crate) fn assemble(
     dialect: Dialect,
     results: Vec<(Part, Vec<CellRow>)>,
 ) -> Result<Report> {
+    // SQLite's percentile ranks: (cell, duration, clock) -> (n, rank -> value).
+    type Ranked = BTreeMap<(usize, GroupKey, bool, usize), (i64, BTreeMap<i64, i64>)>;
+    let bucket_count = query.buckets()?.len();
     let mut cells: BTreeMap<(usize, GroupKey), Counts> = BTreeMap::new();
+    let mut ranked: Ranked = BTreeMap::new();
+    let index = |b: i64| {
+        usize::try_from(b)
+            .map_err(|_| crate::Error::internal(format!("report bucket {b} from the database")))
+    };
     for (part, rows) in results {
         for r in rows {
-            let bucket = usize::try_from(r.bucket).map_err(|_| {
-                crate::Error::internal(format!("report bucket {} from the database", r.bucket))
-            })?;
-            let c = cells.entry((bucket, r.key)).or_default();
+            let bucket = index(r.bucket)?;
             let int = |i: usize| -> u64 {
                 r.ints
                     .get(i)
@@ -434,20 +545,38 @@ pub(crate) fn assemble(
                     .and_then(|v| u64::try_from(v).ok())
                     .unwrap_or(0)
             };
+            let raw = |i: usize| r.ints.get(i).copied().flatten().unwrap_or(0);
+            let float = |i: usize| r.floats.get(i).copied().flatten();
+            // A duration's count and sum at `at` (then its percentiles on
+            // PostgreSQL, at `pct`): the percentiles of SQLite come later.
+            let durations = |at: usize, pct: usize| {
+                [0, 1].map(|clock| {
+                    let (median, p90) = match dialect {
+                        Dialect::Postgres => (float(pct + 2 * clock), float(pct + 2 * clock + 1)),
+                        Dialect::Sqlite => (None, None),
+                    };
+                    Stats::from_parts(int(at + 2 * clock), raw(at + 2 * clock + 1), median, p90)
+                })
+            };
             match part {
                 Part::Created => {
+                    let c = cells.entry((bucket, r.key.clone())).or_default();
                     c.created = int(0);
                     for m in 0..4 {
                         c.sla_met[m] = int(1 + m);
                         c.sla_breached[m] = int(5 + m);
                     }
+                    c.first_reply = durations(9, 0);
                 }
                 Part::Resolved => {
+                    let c = cells.entry((bucket, r.key.clone())).or_default();
                     c.resolved = int(0);
                     c.one_touch = int(1);
                     c.reopened = int(2);
+                    c.full_resolution = durations(3, 0);
                 }
                 Part::Rated => {
+                    let c = cells.entry((bucket, r.key.clone())).or_default();
                     c.good = int(0);
                     c.bad = int(1);
                     c.stars = (int(2), int(3));
@@ -455,32 +584,39 @@ pub(crate) fn assemble(
                     c.nps = [int(6), int(7), int(8)];
                 }
                 Part::Surveys => {
+                    let c = cells.entry((bucket, r.key.clone())).or_default();
                     c.surveys_sent = int(0);
                     c.surveys_answered = int(1);
                 }
-                Part::Backlog => c.backlog = int(0),
-                Part::Stats { resolution, clock } => {
-                    let raw = |i: usize| r.ints.get(i).copied().flatten().unwrap_or(0);
-                    let (n, sum) = (raw(0), raw(1));
-                    let (median, p90) = match dialect {
-                        Dialect::Postgres => (
-                            r.floats.first().copied().flatten(),
-                            r.floats.get(1).copied().flatten(),
-                        ),
-                        Dialect::Sqlite => (
-                            Some(lerp(n, 0.5, raw(2), raw(3))),
-                            Some(lerp(n, 0.9, raw(4), raw(5))),
-                        ),
-                    };
-                    let stats = Stats::from_parts(int(0), sum, median, p90);
-                    if resolution {
-                        c.full_resolution[clock] = stats;
-                    } else {
-                        c.first_reply[clock] = stats;
+                Part::Backlog => {
+                    let until = index(raw(0))?.min(bucket_count);
+                    for b in bucket..until {
+                        cells.entry((b, r.key.clone())).or_default().backlog += int(1);
                     }
+                }
+                Part::Ranks { resolution, clock } => {
+                    let e = ranked
+                        .entry((bucket, r.key.clone(), resolution, clock))
+                        .or_default();
+                    e.0 = raw(0);
+                    e.1.insert(raw(1), raw(2));
                 }
             }
         }
+    }
+    for ((bucket, key, resolution, clock), (n, values)) in ranked {
+        let at = |p: f64| {
+            let (lo, hi) = ranks(n, p);
+            Some(lerp(n, p, *values.get(&lo)?, *values.get(&hi)?))
+        };
+        let c = cells.entry((bucket, key)).or_default();
+        let stats = if resolution {
+            &mut c.full_resolution[clock]
+        } else {
+            &mut c.first_reply[clock]
+        };
+        stats.median = at(0.5);
+        stats.p90 = at(0.9);
     }
     Ok(Report::from_cells(
         query,

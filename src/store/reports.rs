@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::action::Action;
 use crate::error::{Error, Result};
-use crate::id::TicketId;
+use crate::id::{CustomerId, TicketId};
 use crate::report::{Arrival, MetricRow, Report, ReportError, ReportQuery, SpikeKey};
 
 /// The most rows one [`ReportStore::tickets_without_metrics`] call returns.
@@ -52,6 +52,19 @@ pub trait ReportStore: Send + Sync + std::fmt::Debug {
     /// how many were stored. A row already there (a commit wrote it since
     /// the backfill read the timeline) is kept: it is at least as new.
     async fn backfill_metric_rows(&self, rows: Vec<MetricRow>) -> Result<u64>;
+
+    /// Records that `customer` asked to be sent no satisfaction surveys,
+    /// at `at` (`Some`), or that they take them again (`None`). Opting out
+    /// again keeps the first instant; opting in when not out does nothing.
+    async fn set_survey_opt_out(
+        &self,
+        customer: CustomerId,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<()>;
+
+    /// Since when `customer` has opted out of surveys; `None` while they
+    /// take them (the default for everyone).
+    async fn survey_opt_out(&self, customer: CustomerId) -> Result<Option<DateTime<Utc>>>;
 }
 
 /// Checks a backfill batch size.

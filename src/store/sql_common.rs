@@ -686,12 +686,13 @@ pub(crate) mod test_support {
 /// Retention's delete of one ticket (`$1`): every table that keeps rows
 /// per ticket, the ticket last (the others refer to it). Runs inside the
 /// privileged write that lets it past the append-only triggers.
-pub(crate) const DELETE_TICKET: [&str; 8] = [
+pub(crate) const DELETE_TICKET: [&str; 9] = [
     "DELETE FROM events WHERE ticket_id = $1",
     "DELETE FROM ticket_tags WHERE ticket_id = $1",
     "DELETE FROM outbox WHERE ticket_id = $1",
     "DELETE FROM metric_spans WHERE ticket_id = $1",
     "DELETE FROM metric_rows WHERE ticket_id = $1",
+    "DELETE FROM metric_bodies WHERE ticket_id = $1",
     "DELETE FROM attachments WHERE ticket_id = $1",
     "DELETE FROM inbound_messages WHERE ticket_id = $1",
     "DELETE FROM tickets WHERE id = $1",

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{created, note, t0};
 use crate::error::ErrorKind;
-use crate::id::{AgentId, GroupId, TicketId};
+use crate::id::{AgentId, CustomerId, GroupId, TicketId};
 use crate::priority::Priority;
 use crate::report::{
     BucketSize, Dimension, Elapsed, MetricRow, ReportQuery, SlaCycles, Span, arrivals, compute,
@@ -379,4 +379,25 @@ pub async fn backfill_fills_only_missing_rows<S: TicketStore + ReportStore>(stor
     );
     // Once more is nothing more.
     assert_eq!(store.backfill_metric_rows(batch).await.unwrap(), 0);
+}
+
+/// A survey opt-out is kept per customer from its first instant (opting
+/// out again keeps it), is gone after opting back in, and is nobody
+/// else's; opting in when not out is no error.
+pub async fn survey_opt_outs_are_kept<S: TicketStore + ReportStore>(store: &S) {
+    let (ada, bob) = (CustomerId::new(), CustomerId::new());
+    assert_eq!(store.survey_opt_out(ada).await.unwrap(), None);
+    store.set_survey_opt_out(ada, None).await.unwrap();
+    store.set_survey_opt_out(ada, Some(t0())).await.unwrap();
+    store
+        .set_survey_opt_out(ada, Some(t0() + Duration::days(1)))
+        .await
+        .unwrap();
+    assert_eq!(store.survey_opt_out(ada).await.unwrap(), Some(t0()));
+    assert_eq!(store.survey_opt_out(bob).await.unwrap(), None);
+    store.set_survey_opt_out(ada, None).await.unwrap();
+    assert_eq!(store.survey_opt_out(ada).await.unwrap(), None);
+    let later = t0() + Duration::days(2);
+    store.set_survey_opt_out(ada, Some(later)).await.unwrap();
+    assert_eq!(store.survey_opt_out(ada).await.unwrap(), Some(later));
 }

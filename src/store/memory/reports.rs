@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::InMemoryStore;
 use crate::error::Result;
-use crate::id::TicketId;
+use crate::id::{CustomerId, TicketId};
 use crate::report::{Arrival, MetricRow, Report, ReportQuery, SpikeKey, arrivals, compute};
 use crate::store::ReportStore;
 use crate::store::reports::check_batch;
@@ -73,5 +73,26 @@ impl ReportStore for InMemoryStore {
             }
         }
         Ok(written)
+    }
+
+    async fn set_survey_opt_out(
+        &self,
+        customer: CustomerId,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        let mut inner = self.lock();
+        match at {
+            Some(at) => {
+                inner.survey_opt_outs.entry(customer).or_insert(at);
+            }
+            None => {
+                inner.survey_opt_outs.remove(&customer);
+            }
+        }
+        Ok(())
+    }
+
+    async fn survey_opt_out(&self, customer: CustomerId) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.lock().survey_opt_outs.get(&customer).copied())
     }
 }

@@ -8,13 +8,14 @@ use sqlx::{PgConnection, Row};
 
 use super::PostgresStore;
 use crate::error::{Error, Result};
-use crate::id::TicketId;
+use crate::id::{CustomerId, TicketId};
 use crate::report::{Arrival, MetricRow, Report, ReportQuery, SpikeKey};
 use crate::store::ReportStore;
 use crate::store::report_sql::{
     ARRIVALS, CellRow, DELETE_METRIC_SPANS, Dialect, INSERT_METRIC_ROW, INSERT_METRIC_SPAN,
-    LOAD_METRIC_ROW, TICKET_EXISTS, UPSERT_METRIC_ROW, Value, WITHOUT_METRICS,
-    WITHOUT_METRICS_AFTER, assemble, metric_spans, metric_values, report_statements,
+    LOAD_METRIC_ROW, OPT_IN, OPT_OUT, OPTED_OUT_AT, TICKET_EXISTS, UPSERT_METRIC_BODY,
+    UPSERT_METRIC_ROW, Value, WITHOUT_METRICS, WITHOUT_METRICS_AFTER, assemble, metric_spans,
+    metric_values, report_statements,
 };
 use crate::store::reports::check_batch;
 use crate::store::sql_common::{Arg, db, to_i64};
@@ -33,9 +34,7 @@ pub(super) async fn write_row(
     } else {
         INSERT_METRIC_ROW.as_str()
     };
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .bind(Json(row));
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
     for v in metric_values(row) {
         q = match v {
             Value::Text(t) => q.bind(t),
@@ -50,6 +49,12 @@ pub(super) async fn write_row(
     if written == 0 {
         return Ok(false);
     }
+    sqlx::query(UPSERT_METRIC_BODY)
+        .bind(id)
+        .bind(Json(row))
+        .execute(&mut *conn)
+        .await
+        .map_err(db("writing a metric row"))?;
     sqlx::query(DELETE_METRIC_SPANS)
         .bind(id)
         .execute(&mut *conn)
@@ -216,5 +221,34 @@ impl ReportStore for PostgresStore {
         }
         tx.commit().await.map_err(db("committing"))?;
         Ok(written)
+    }
+
+    async fn set_survey_opt_out(
+        &self,
+        customer: CustomerId,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        let id = *customer.as_uuid();
+        match at {
+            Some(at) => sqlx::query(OPT_OUT).bind(id).bind(at.timestamp_micros()),
+            None => sqlx::query(OPT_IN).bind(id),
+        }
+        .execute(&self.pool)
+        .await
+        .map_err(db("recording a survey opt-out"))?;
+        Ok(())
+    }
+
+    async fn survey_opt_out(&self, customer: CustomerId) -> Result<Option<DateTime<Utc>>> {
+        let row: Option<(i64,)> = sqlx::query_as(OPTED_OUT_AT)
+            .bind(*customer.as_uuid())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db("reading a survey opt-out"))?;
+        row.map(|(at,)| {
+            DateTime::from_timestamp_micros(at)
+                .ok_or_else(|| Error::corrupt(format!("stored instant {at} is out of range"), None))
+        })
+        .transpose()
     }
 }
