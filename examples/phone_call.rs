@@ -94,8 +94,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         t.reference, t.subject, t.requester.name, !calls.new_caller, t.channel
     );
     println!(
-        "saved twice: {}",
-        matches!(calls.saved_twice, Received::Duplicate { .. })
+        "saved twice: one message ({}); the call back: {}",
+        matches!(calls.saved_twice, Received::Duplicate { .. }),
+        match &calls.second_call {
+            Received::Added { ticket } => format!("added to {}", ticket.reference),
+            other => format!("{other:?}"),
+        }
     );
     for e in desk.timeline(&sam, t.id).await? {
         let who = match e.actor {

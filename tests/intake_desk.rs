@@ -45,7 +45,7 @@ impl World {
     fn with_files(
         store: Arc<dyn Store>,
         second: Arc<dyn Store>,
-        files: Option<Arc<dyn helpdesk::store::AttachmentStore>>,
+        files: Option<&Arc<dyn helpdesk::store::AttachmentStore>>,
     ) -> Self {
         let notifier = Arc::new(RecordingNotifier::new());
         let build = |s: Arc<dyn Store>| {
@@ -53,7 +53,7 @@ impl World {
                 .store(s)
                 .notifier(notifier.clone())
                 .intake(intake());
-            match &files {
+            match files {
                 Some(f) => b.attachments(f.clone()),
                 None => b,
             }
@@ -560,13 +560,11 @@ macro_rules! backends {
                     let path = dir.path().join("desk.db");
                     let a = helpdesk::store::SqliteStore::open(&path).await.unwrap();
                     let b = helpdesk::store::SqliteStore::open(&path).await.unwrap();
-                    let files = helpdesk::store::DirAttachmentStore::open(dir.path().join("files"))
-                        .unwrap();
-                    super::$scenario(World::with_files(
-                        Arc::new(a),
-                        Arc::new(b),
-                        Some(Arc::new(files)),
-                    ))
+                    let files: Arc<dyn helpdesk::store::AttachmentStore> = Arc::new(
+                        helpdesk::store::DirAttachmentStore::open(dir.path().join("files"))
+                            .unwrap(),
+                    );
+                    super::$scenario(World::with_files(Arc::new(a), Arc::new(b), Some(&files)))
                     .await;
                 }
 
