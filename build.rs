@@ -3,7 +3,8 @@
 //! Every `pub async fn` in a port's file under `src/store/conformance/`
 //! is a case of that port's suite. This script scans the files and writes
 //! the exported macros (`ticket_store_conformance_tests!`,
-//! `due_index_conformance_tests!`, `outbox_conformance_tests!` and
+//! `due_index_conformance_tests!`, `outbox_conformance_tests!`,
+//! `attachment_store_conformance_tests!` and
 //! `store_conformance_tests!`) with those lists into
 //! `$OUT_DIR/conformance_macros.rs`, which `src/store/conformance/mod.rs`
 //! includes. So a new case is run by every back end as soon as it is
@@ -24,7 +25,7 @@ struct Port {
     title: &'static str,
 }
 
-const PORTS: [Port; 6] = [
+const PORTS: [Port; 7] = [
     Port {
         module: "tickets",
         macro_name: "ticket_store_conformance_tests",
@@ -54,6 +55,11 @@ const PORTS: [Port; 6] = [
         module: "privacy",
         macro_name: "privacy_store_conformance_tests",
         title: "[`PrivacyStore`](crate::store::PrivacyStore)",
+    },
+    Port {
+        module: "attachments",
+        macro_name: "attachment_store_conformance_tests",
+        title: "[`AttachmentStore`](crate::store::AttachmentStore)",
     },
 ];
 

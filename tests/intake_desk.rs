@@ -37,14 +37,28 @@ fn intake() -> IntakeConfig {
 
 impl World {
     fn new(store: Arc<dyn Store>, second: Arc<dyn Store>) -> Self {
+        Self::with_files(store, second, None)
+    }
+
+    /// Two desks whose attachment contents go to `files` (both nodes share
+    /// it), when given, rather than into the store.
+    fn with_files(
+        store: Arc<dyn Store>,
+        second: Arc<dyn Store>,
+        files: Option<&Arc<dyn helpdesk::store::AttachmentStore>>,
+    ) -> Self {
         let notifier = Arc::new(RecordingNotifier::new());
         let build = |s: Arc<dyn Store>| {
-            HelpDesk::builder()
+            let b = HelpDesk::builder()
                 .store(s)
                 .notifier(notifier.clone())
-                .intake(intake())
-                .build()
-                .unwrap()
+                .intake(intake());
+            match files {
+                Some(f) => b.attachments(f.clone()),
+                None => b,
+            }
+            .build()
+            .unwrap()
         };
         World {
             desk: build(store),
@@ -536,6 +550,22 @@ macro_rules! backends {
                     let a = helpdesk::store::SqliteStore::open(&path).await.unwrap();
                     let b = helpdesk::store::SqliteStore::open(&path).await.unwrap();
                     super::$scenario(World::new(Arc::new(a), Arc::new(b))).await;
+                }
+
+                // Attachment contents in a directory, tickets in SQLite.
+                #[cfg(feature = "dir-attachments")]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite_dir() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let path = dir.path().join("desk.db");
+                    let a = helpdesk::store::SqliteStore::open(&path).await.unwrap();
+                    let b = helpdesk::store::SqliteStore::open(&path).await.unwrap();
+                    let files: Arc<dyn helpdesk::store::AttachmentStore> = Arc::new(
+                        helpdesk::store::DirAttachmentStore::open(dir.path().join("files"))
+                            .unwrap(),
+                    );
+                    super::$scenario(World::with_files(Arc::new(a), Arc::new(b), Some(&files)))
+                    .await;
                 }
 
                 #[cfg(feature = "postgres")]

@@ -474,6 +474,19 @@ impl Outbox for EncryptedStore {
     async fn outbox_stats(&self) -> Result<OutboxStats> {
         self.inner.outbox_stats().await
     }
+
+    async fn abandoned(
+        &self,
+        after: Option<NotificationId>,
+        limit: usize,
+    ) -> Result<Vec<crate::store::AbandonedEntry>> {
+        let mut entries = self.inner.abandoned(after, limit).await?;
+        self.open_all(&mut entries, |e, f| {
+            seal::notification(&mut e.notification, f)
+        })
+        .await?;
+        Ok(entries)
+    }
 }
 
 #[async_trait]

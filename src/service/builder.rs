@@ -57,6 +57,7 @@ pub struct HelpDeskBuilder {
     notifications: Option<NotificationsConfig>,
     surveys: Option<crate::survey::SurveyPolicy>,
     survey_key: Option<crate::survey::SurveyKey>,
+    attachment_store: Option<Arc<dyn crate::store::AttachmentStore>>,
 }
 
 impl HelpDeskBuilder {
@@ -280,6 +281,33 @@ impl HelpDeskBuilder {
         self
     }
 
+    /// Where attachment contents are kept, apart from the
+    /// [`store`](Self::store): e.g. a
+    /// [`DirAttachmentStore`](crate::store::DirAttachmentStore), a
+    /// directory on disk, while tickets and the attachments' rows (name,
+    /// declared and sniffed type, size, hash) stay in SQLite, PostgreSQL or
+    /// memory. Without it the store keeps the contents itself, in the
+    /// ticket's commit. Contents the store took in before this was plugged
+    /// in are still read from it.
+    ///
+    /// ```
+    /// # #[cfg(feature = "dir-attachments")] {
+    /// use std::sync::Arc;
+    /// use helpdesk::store::DirAttachmentStore;
+    /// use helpdesk::HelpDesk;
+    /// let dir = tempfile::tempdir()?;
+    /// let desk = HelpDesk::builder()
+    ///     .attachments(Arc::new(DirAttachmentStore::open(dir.path().join("files"))?))
+    ///     .build()?;
+    /// # let _ = desk;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn attachments(mut self, store: Arc<dyn crate::store::AttachmentStore>) -> Self {
+        self.attachment_store = Some(store);
+        self
+    }
+
     /// Validates the configuration and builds the desk.
     pub fn build(self) -> Result<HelpDesk> {
         let lifecycle = self.lifecycle.unwrap_or_default();
@@ -394,6 +422,7 @@ impl HelpDeskBuilder {
                 retention: self.retention,
                 audit_reads,
                 surveys,
+                attachment_store: self.attachment_store,
             }),
         })
     }

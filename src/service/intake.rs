@@ -183,6 +183,7 @@ impl HelpDesk {
                     if let Some(e) = intake.inbound(&msg.channel, &msg.external_id).await? {
                         return Ok(duplicate(&e));
                     }
+                    self.put_contents(msg).await?;
                     let matched = self.match_sender(intake, &msg.sender, &msg.channel).await?;
                     let actor = by
                         .cloned()
@@ -328,7 +329,7 @@ impl HelpDesk {
                 actor.event_actor(),
                 EventKind::Created(Box::new(f.created)),
             );
-            let record = record(msg, (id, created.id), matched, at);
+            let record = self.record(msg, (id, created.id), matched, at);
             let mut new = Draft::created(created)?;
             self.route_new(&mut new).await?;
             let mut original = Draft::on(ticket, at);
@@ -353,7 +354,7 @@ impl HelpDesk {
             .find(|e| matches!(e.kind, EventKind::CustomerMessage { .. }))
             .map(|e| e.id)
             .ok_or_else(|| Error::internal("a customer message recorded no message event"))?;
-        let record = record(msg, (d.ticket.id, event), matched, at);
+        let record = self.record(msg, (d.ticket.id, event), matched, at);
         let ticket = super::single(self.write_inbound(vec![d], record).await?)?;
         Ok(Received::Added { ticket })
     }
@@ -378,7 +379,7 @@ impl HelpDesk {
         self.route_new(&mut d).await?;
         let event = d.events[0].id;
         let new_requester = matched.new;
-        let record = record(msg, (d.ticket.id, event), matched, d.at);
+        let record = self.record(msg, (d.ticket.id, event), matched, d.at);
         let ticket = super::single(self.write_inbound(vec![d], record).await?)?;
         Ok(Received::Opened {
             ticket,
@@ -401,15 +402,15 @@ impl HelpDesk {
     /// (else [`Error::NotFound`], as for a missing one).
     pub async fn attachment(&self, actor: &Actor, id: AttachmentId) -> Result<Attachment> {
         staff(actor, Action::View)?;
-        let a = self
+        let info = self
             .intake_store()?
-            .attachment(id)
+            .attachment_info(id)
             .await?
             .ok_or_else(|| Error::not_found("attachment", id))?;
-        self.load_visible(actor, a.info.ticket_id)
+        self.load_visible(actor, info.ticket_id)
             .await
             .map_err(|_| Error::not_found("attachment", id))?;
-        Ok(a)
+        self.with_content(info).await
     }
 
     /// The attachments requester `actor` may see on `ticket`: the files of
@@ -445,19 +446,111 @@ impl HelpDesk {
         id: AttachmentId,
     ) -> Result<Attachment> {
         let missing = || Error::not_found("attachment", id);
-        let a = self
+        let info = self
             .intake_store()?
-            .attachment(id)
+            .attachment_info(id)
             .await?
             .ok_or_else(missing)?;
         let visible = self
-            .requester_attachments(actor, a.info.ticket_id)
+            .requester_attachments(actor, info.ticket_id)
             .await
             .map_err(|_| missing())?;
         if visible.iter().any(|v| v.id == id) {
-            Ok(a)
+            self.with_content(info).await
         } else {
             Err(missing())
+        }
+    }
+
+    /// Stores the message's contents in the attachment store apart, if the
+    /// desk has one, before the commit writes their rows. Putting is
+    /// idempotent, so a retried intake puts nothing new.
+    async fn put_contents(&self, msg: &InboundMessage) -> Result<()> {
+        let Some(files) = &self.inner.attachment_store else {
+            return Ok(());
+        };
+        for bytes in msg
+            .attachments
+            .iter()
+            .map(|a| &a.bytes)
+            .chain(msg.raw.as_ref())
+        {
+            files.put_content(bytes).await?;
+        }
+        Ok(())
+    }
+
+    /// The attachment `info` describes, with its content: from the
+    /// attachment store apart when the desk has one (falling back to the
+    /// store, for contents taken in before it was plugged in), else from
+    /// the store.
+    async fn with_content(&self, info: AttachmentInfo) -> Result<Attachment> {
+        let id = info.id;
+        if let Some(files) = &self.inner.attachment_store
+            && let Some(bytes) = files.content(&info.sha256).await?
+        {
+            return Ok(Attachment::new(info, bytes));
+        }
+        match self.intake_store()?.attachment(id).await? {
+            Some(a) => Ok(a),
+            None => Err(Error::corrupt(
+                format!(
+                    "the content {} of attachment {id} is in no attachment store",
+                    info.sha256
+                ),
+                None,
+            )),
+        }
+    }
+
+    /// The content keys of ticket `id`'s attachments, when the desk keeps
+    /// contents apart (else none: the store deletes its own with the ticket).
+    pub(super) async fn contents_apart_of(&self, id: TicketId) -> Result<Vec<String>> {
+        if self.inner.attachment_store.is_none() {
+            return Ok(Vec::new());
+        }
+        let Some(intake) = self.inner.store.intake() else {
+            return Ok(Vec::new());
+        };
+        let mut keys: Vec<String> = intake
+            .attachments(id)
+            .await?
+            .into_iter()
+            .map(|a| a.sha256)
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        Ok(keys)
+    }
+
+    /// Removes from the attachment store apart the contents of `keys` that
+    /// no attachment refers to any more (after a retention delete).
+    pub(super) async fn remove_unreferenced(&self, keys: Vec<String>) -> Result<()> {
+        let (Some(files), Some(intake)) = (&self.inner.attachment_store, self.inner.store.intake())
+        else {
+            return Ok(());
+        };
+        for key in keys {
+            if !intake.content_referenced(&key).await? {
+                files.remove_content(&key).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// What the commit stores about `msg`, taken into `event` of `ticket`.
+    fn record(
+        &self,
+        msg: &InboundMessage,
+        at_event: (TicketId, EventId),
+        matched: Matched,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> InboundRecord {
+        let r = record(msg, at_event, matched, at);
+        if self.inner.attachment_store.is_some() {
+            r.keep_contents_apart()
+        } else {
+            r
         }
     }
 }

@@ -126,6 +126,8 @@ struct Inner {
     /// Whether staff reads of tickets are recorded (the access audit).
     audit_reads: bool,
     surveys: Option<surveys::Surveys>,
+    /// Where attachment contents are kept apart from the store, if anywhere.
+    attachment_store: Option<Arc<dyn crate::store::AttachmentStore>>,
 }
 
 impl HelpDesk {

@@ -95,6 +95,32 @@ pub struct DispatchReport {
 }
 
 impl HelpDesk {
+    /// The notifications the outbox gave up (a transport refused them for
+    /// good, see [`DispatchReport::abandoned`]), oldest first, with their
+    /// attempts, last error and when they were given up: up to `limit`
+    /// (1..=[`MAX_ABANDONED_PAGE`](crate::store::MAX_ABANDONED_PAGE)) after
+    /// the entry `after`. For the next page pass the last id of this one;
+    /// a page shorter than `limit` is the last. Admins (and the system)
+    /// only: others get [`Error::Forbidden`].
+    pub async fn abandoned_notifications(
+        &self,
+        admin: &crate::Actor,
+        after: Option<crate::NotificationId>,
+        limit: usize,
+    ) -> Result<Vec<crate::store::AbandonedEntry>> {
+        admin.authorize(crate::Action::Configure, None)?;
+        if limit == 0 || limit > crate::store::MAX_ABANDONED_PAGE {
+            return Err(Error::validation(
+                "limit",
+                format!(
+                    "{limit} is not within 1..={}",
+                    crate::store::MAX_ABANDONED_PAGE
+                ),
+            ));
+        }
+        self.inner.store.abandoned(after, limit).await
+    }
+
     /// Delivers notifications waiting in the outbox whose time has come
     /// (new ones from desks without a notifier, and retries of failed ones).
     /// Safe to call from many nodes at once: each entry is claimed by one.

@@ -449,7 +449,14 @@ impl HelpDesk {
                     continue;
                 }
                 let done = match policy.action {
-                    RetentionAction::Delete => privacy.delete_ticket(t.id, t.version).await?,
+                    RetentionAction::Delete => {
+                        let contents = self.contents_apart_of(t.id).await?;
+                        let done = privacy.delete_ticket(t.id, t.version).await?;
+                        if done {
+                            self.remove_unreferenced(contents).await?;
+                        }
+                        done
+                    }
                     RetentionAction::Anonymise => {
                         self.anonymise_ticket(t.clone(), &policy.name, &privacy)
                             .await?

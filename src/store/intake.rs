@@ -24,6 +24,8 @@
 //!   the sender first, and the desk re-runs the intake, which then finds them.
 //! - Each attachment's bytes are stored once per SHA-256 (the same file
 //!   twice is stored once), and its row refers to the ticket and event.
+//!   With [`InboundRecord::contents_apart`] only the rows are written: an
+//!   [`AttachmentStore`](super::AttachmentStore) of their own has the bytes.
 //!
 //! And for every ticket a commit inserts (`expected_version: None`), its
 //! requester's email and phone are added to the contact index where no
@@ -165,6 +167,10 @@ pub struct InboundRecord {
     pub at: DateTime<Utc>,
     /// Its files, and the raw message when it has one.
     pub attachments: Vec<NewAttachment>,
+    /// True when the attachments' contents are kept by an
+    /// [`AttachmentStore`](super::AttachmentStore) apart from this store,
+    /// which has them already: the commit then writes only their rows.
+    pub contents_apart: bool,
 }
 
 impl InboundRecord {
@@ -186,6 +192,7 @@ impl InboundRecord {
             contacts: Vec::new(),
             at,
             attachments: Vec::new(),
+            contents_apart: false,
         }
     }
 
@@ -198,6 +205,13 @@ impl InboundRecord {
     /// Adds an attachment.
     pub fn attachment(mut self, a: NewAttachment) -> Self {
         self.attachments.push(a);
+        self
+    }
+
+    /// Marks the attachments' contents as stored apart (see
+    /// [`contents_apart`](Self::contents_apart)).
+    pub fn keep_contents_apart(mut self) -> Self {
+        self.contents_apart = true;
         self
     }
 }
@@ -419,8 +433,17 @@ pub trait IntakeStore: Send + Sync + fmt::Debug {
     /// A ticket's attachments, oldest first.
     async fn attachments(&self, ticket: TicketId) -> Result<Vec<AttachmentInfo>>;
 
-    /// One attachment with its content.
+    /// One attachment with its content, when this store holds the content
+    /// (`None` for one whose content is kept apart, see
+    /// [`InboundRecord::contents_apart`]).
     async fn attachment(&self, id: AttachmentId) -> Result<Option<Attachment>>;
+
+    /// What is stored about one attachment, wherever its content is.
+    async fn attachment_info(&self, id: AttachmentId) -> Result<Option<AttachmentInfo>>;
+
+    /// Whether any attachment's content has SHA-256 `sha256` (so the
+    /// content is still needed).
+    async fn content_referenced(&self, sha256: &str) -> Result<bool>;
 }
 
 /// The conflict a contact held by another customer gives.

@@ -80,8 +80,8 @@ struct Inner {
     survey_opt_outs: HashMap<crate::id::CustomerId, DateTime<Utc>, Fast>,
     /// Contacts, inbound messages and attachments ([`IntakeStore`]).
     intake: super::intake::memory::Tables,
-    /// How many entries were given up.
-    abandoned: u64,
+    /// The entries given up, by id (which is by creation).
+    abandoned_entries: std::collections::BTreeMap<NotificationId, super::AbandonedEntry>,
 }
 
 #[derive(Debug)]
@@ -537,23 +537,47 @@ impl Outbox for InMemoryStore {
         Ok(OutboxStats {
             pending: inner.outbox.len() as u64,
             delivered: inner.delivered,
-            abandoned: inner.abandoned,
+            abandoned: inner.abandoned_entries.len() as u64,
         })
     }
 
     async fn mark_abandoned(
         &self,
         id: NotificationId,
-        _at: DateTime<Utc>,
-        _error: &str,
+        at: DateTime<Utc>,
+        error: &str,
     ) -> Result<()> {
         let mut inner = self.lock();
         let Some(row) = inner.outbox.remove(&id) else {
             return Err(Error::not_found("notification", id));
         };
         inner.queue.remove(&(row.available_at, id));
-        inner.abandoned += 1;
+        inner.abandoned_entries.insert(
+            id,
+            super::AbandonedEntry::new(
+                row.notification,
+                row.attempts + 1,
+                Some(error.to_owned()),
+                at,
+            ),
+        );
         Ok(())
+    }
+
+    async fn abandoned(
+        &self,
+        after: Option<NotificationId>,
+        limit: usize,
+    ) -> Result<Vec<super::AbandonedEntry>> {
+        use std::ops::Bound;
+        let inner = self.lock();
+        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+        Ok(inner
+            .abandoned_entries
+            .range((from, Bound::Unbounded))
+            .take(limit)
+            .map(|(_, e)| e.clone())
+            .collect())
     }
 }
 
@@ -582,5 +606,36 @@ impl super::IntakeStore for InMemoryStore {
 
     async fn attachment(&self, id: crate::id::AttachmentId) -> Result<Option<super::Attachment>> {
         Ok(self.lock().intake.attachment(id))
+    }
+
+    async fn attachment_info(
+        &self,
+        id: crate::id::AttachmentId,
+    ) -> Result<Option<super::AttachmentInfo>> {
+        Ok(self.lock().intake.attachment_info(id))
+    }
+
+    async fn content_referenced(&self, sha256: &str) -> Result<bool> {
+        Ok(self.lock().intake.content_referenced(sha256))
+    }
+}
+
+#[async_trait]
+impl super::AttachmentStore for InMemoryStore {
+    async fn put_content(&self, bytes: &[u8]) -> Result<String> {
+        // Hash outside the lock: a large file must not hold up other callers.
+        let sha256 = super::intake::sha256_hex(bytes);
+        self.lock().intake.put_content(sha256.clone(), bytes);
+        Ok(sha256)
+    }
+
+    async fn content(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        super::attachments::check_key(sha256)?;
+        Ok(self.lock().intake.content(sha256))
+    }
+
+    async fn remove_content(&self, sha256: &str) -> Result<bool> {
+        super::attachments::check_key(sha256)?;
+        Ok(self.lock().intake.remove_content(sha256))
     }
 }

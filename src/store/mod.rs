@@ -26,6 +26,7 @@
 //! Each port has a conformance suite that every back end runs (and yours
 //! can, with the `test-util` feature): see `store::conformance`.
 
+pub mod attachments;
 pub mod intake;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod kb_sql;
@@ -59,6 +60,10 @@ use crate::notify::Notification;
 use crate::priority::Priority;
 use crate::ticket::{Channel, StatusId, Ticket, TicketEvent};
 
+pub use attachments::AttachmentStore;
+#[cfg(feature = "dir-attachments")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dir-attachments")))]
+pub use attachments::DirAttachmentStore;
 pub use intake::{
     Attachment, AttachmentInfo, ContactKey, InboundEntry, InboundRecord, IntakeStore,
     NewAttachment, channel_key,
@@ -689,6 +694,41 @@ pub struct OutboxStats {
     pub abandoned: u64,
 }
 
+/// A notification the outbox gave up ([`Outbox::mark_abandoned`]), as
+/// [`Outbox::abandoned`] lists it for an admin to look into.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AbandonedEntry {
+    /// The notification.
+    pub notification: Notification,
+    /// Delivery attempts, the last (refused) one included.
+    pub attempts: u32,
+    /// Why the transport refused it.
+    pub last_error: Option<String>,
+    /// When it was given up.
+    pub abandoned_at: DateTime<Utc>,
+}
+
+impl AbandonedEntry {
+    /// An entry as a store hands it out.
+    pub fn new(
+        notification: Notification,
+        attempts: u32,
+        last_error: Option<String>,
+        abandoned_at: DateTime<Utc>,
+    ) -> Self {
+        AbandonedEntry {
+            notification,
+            attempts,
+            last_error,
+            abandoned_at,
+        }
+    }
+}
+
+/// The largest page [`Outbox::abandoned`] is asked for.
+pub const MAX_ABANDONED_PAGE: usize = 1000;
+
 /// Tickets, their timelines and the commands carried out on them. See the
 /// [module docs](self).
 ///
@@ -835,6 +875,17 @@ pub trait Outbox: Send + Sync + fmt::Debug {
         at: DateTime<Utc>,
         error: &str,
     ) -> Result<()>;
+
+    /// Up to `limit` abandoned entries, oldest first (by notification id,
+    /// which grows with creation), after the entry `after` (`None`: from
+    /// the first). Pass the last id of a page to get the next; a page
+    /// shorter than `limit` is the last. Entries a retention delete or an
+    /// erasure dropped are gone from it.
+    async fn abandoned(
+        &self,
+        after: Option<NotificationId>,
+        limit: usize,
+    ) -> Result<Vec<AbandonedEntry>>;
 }
 
 /// A full back end: [`TicketStore`] + [`DueIndex`] + [`Outbox`], which the

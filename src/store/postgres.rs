@@ -590,6 +590,31 @@ impl Outbox for PostgresStore {
         }
         Ok(())
     }
+
+    async fn abandoned(
+        &self,
+        after: Option<NotificationId>,
+        limit: usize,
+    ) -> Result<Vec<super::AbandonedEntry>> {
+        // The nil id sorts before every other: "from the first".
+        let rows: Vec<(Json<Notification>, i64, Option<String>, DateTime<Utc>)> =
+            sqlx::query_as(super::sql_common::LIST_ABANDONED)
+                .bind(after.map_or(Uuid::nil(), |a| *a.as_uuid()))
+                .bind(to_i64(limit as u64, "limit")?)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db("listing abandoned notifications"))?;
+        rows.into_iter()
+            .map(|(payload, attempts, last_error, at)| {
+                Ok(super::AbandonedEntry::new(
+                    payload.0,
+                    u32::try_from(attempts).unwrap_or(u32::MAX),
+                    last_error,
+                    at,
+                ))
+            })
+            .collect()
+    }
 }
 
 #[async_trait]
@@ -616,6 +641,32 @@ impl super::IntakeStore for PostgresStore {
 
     async fn attachment(&self, id: crate::id::AttachmentId) -> Result<Option<super::Attachment>> {
         super::intake::postgres::attachment(&self.pool, id).await
+    }
+
+    async fn attachment_info(
+        &self,
+        id: crate::id::AttachmentId,
+    ) -> Result<Option<super::AttachmentInfo>> {
+        super::intake::postgres::attachment_info(&self.pool, id).await
+    }
+
+    async fn content_referenced(&self, sha256: &str) -> Result<bool> {
+        super::intake::postgres::content_referenced(&self.pool, sha256).await
+    }
+}
+
+#[async_trait]
+impl super::AttachmentStore for PostgresStore {
+    async fn put_content(&self, bytes: &[u8]) -> Result<String> {
+        super::intake::postgres::put_content(&self.pool, bytes).await
+    }
+
+    async fn content(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        super::intake::postgres::content(&self.pool, sha256).await
+    }
+
+    async fn remove_content(&self, sha256: &str) -> Result<bool> {
+        super::intake::postgres::remove_content(&self.pool, sha256).await
     }
 }
 

@@ -159,6 +159,10 @@ pub(crate) const MARK_ABANDONED: &str = "UPDATE outbox SET abandoned_at = $2, \
      attempts = attempts + 1, last_error = $3 \
      WHERE id = $1 AND delivered_at IS NULL AND abandoned_at IS NULL";
 
+/// Up to `$2` abandoned entries with ids above `$1`, by id.
+pub(crate) const LIST_ABANDONED: &str = "SELECT payload, attempts, last_error, abandoned_at \
+     FROM outbox WHERE abandoned_at IS NOT NULL AND id > $1 ORDER BY id LIMIT $2";
+
 // Derived columns -------------------------------------------------------------------
 
 /// The columns a commit writes besides id, reference and schedule, as

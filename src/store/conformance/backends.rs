@@ -94,6 +94,18 @@ pub(crate) async fn postgres_teardown((store, schema): (crate::store::PostgresSt
 #[cfg(feature = "postgres")]
 store_conformance_tests!(postgres, postgres_setup, postgres_teardown);
 
+// The attachment store's suite on a directory on disk (the databases run
+// it in `store_conformance_tests!`).
+#[cfg(feature = "dir-attachments")]
+#[allow(clippy::unused_async)] // the macro awaits every setup
+async fn dir_attachments_setup() -> Option<(crate::store::DirAttachmentStore, tempfile::TempDir)> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = crate::store::DirAttachmentStore::open(dir.path().join("attachments")).unwrap();
+    Some((store, dir))
+}
+#[cfg(feature = "dir-attachments")]
+attachment_store_conformance_tests!(dir_attachments, dir_attachments_setup);
+
 // The knowledge base's suite, on every back end (a port apart from `Store`).
 knowledge_store_conformance_tests!(knowledge_memory, memory_setup);
 #[cfg(feature = "sqlite")]

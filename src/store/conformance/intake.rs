@@ -322,3 +322,56 @@ pub async fn attachments_are_stored_once_per_content<S: TicketStore + ?Sized>(st
     assert_eq!(intake.attachments(t.id).await.unwrap().len(), 3);
     assert_eq!(store.load(t.id).await.unwrap().unwrap().version, t.version);
 }
+
+/// A commit whose contents are kept apart writes the attachments' rows
+/// only: they are listed and described, their content is not in the
+/// store, and the store tells which contents are still referred to.
+pub async fn attachment_rows_are_stored_without_contents_apart<S: TicketStore + ?Sized>(store: &S) {
+    let Some(intake) = store.intake() else { return };
+    let (t, e) = created(store.next_reference().await.unwrap(), "files apart");
+    let pdf = NewAttachment::file("invoice.pdf", "application/pdf", b"%PDF-1.4 apart".to_vec());
+    let record = InboundRecord::new(
+        Channel::Chat,
+        "apart-1",
+        (t.id, e.id),
+        Requester::clone(&t.requester),
+        t0(),
+    )
+    .attachment(pdf.clone())
+    .keep_contents_apart();
+    store
+        .commit(
+            Commit::tickets(vec![TicketWrite::new(t.clone(), vec![e.clone()], None)])
+                .inbound(record),
+        )
+        .await
+        .unwrap();
+    let listed = intake.attachments(t.id).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    let info = intake.attachment_info(pdf.id).await.unwrap().unwrap();
+    assert_eq!(info, listed[0]);
+    assert_eq!(
+        (info.filename.as_str(), info.content_type.as_str()),
+        ("invoice.pdf", "application/pdf")
+    );
+    assert_eq!(info.sniffed_type.as_deref(), Some("application/pdf"));
+    assert_eq!(
+        (info.size, info.sha256.as_str()),
+        (14, pdf.sha256().as_str())
+    );
+    assert_eq!((info.ticket_id, info.event_id), (t.id, e.id));
+    assert!(
+        intake.attachment(pdf.id).await.unwrap().is_none(),
+        "the content is not in this store"
+    );
+    assert!(intake.content_referenced(&pdf.sha256()).await.unwrap());
+    let other = NewAttachment::file("x", "text/plain", b"unreferenced".to_vec());
+    assert!(!intake.content_referenced(&other.sha256()).await.unwrap());
+    assert!(
+        intake
+            .attachment_info(AttachmentId::new())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

@@ -12,7 +12,8 @@
 //! | [`ReportStore`](super::ReportStore) | [`reports`] | [`report_store_conformance_tests!`](crate::report_store_conformance_tests) |
 //! | [`IntakeStore`](super::IntakeStore) | [`intake`] | [`intake_store_conformance_tests!`](crate::intake_store_conformance_tests) |
 //! | [`PrivacyStore`](super::PrivacyStore) | [`privacy`] | [`privacy_store_conformance_tests!`](crate::privacy_store_conformance_tests) |
-//! | all of them ([`Store`](super::Store), [`ReportStore`](super::ReportStore), [`IntakeStore`](super::IntakeStore) and [`PrivacyStore`](super::PrivacyStore)) | | [`store_conformance_tests!`](crate::store_conformance_tests) |
+//! | [`AttachmentStore`](super::AttachmentStore) | [`attachments`] | [`attachment_store_conformance_tests!`](crate::attachment_store_conformance_tests) |
+//! | all of them ([`Store`](super::Store), [`ReportStore`](super::ReportStore), [`IntakeStore`](super::IntakeStore), [`PrivacyStore`](super::PrivacyStore) and [`AttachmentStore`](super::AttachmentStore)) | | [`store_conformance_tests!`](crate::store_conformance_tests) |
 //!
 //! Each case is a `pub async fn` that takes a fresh, empty store and panics
 //! when the store breaks the contract. A macro instantiates its suite's
@@ -45,6 +46,7 @@
 
 #![allow(clippy::missing_panics_doc, clippy::many_single_char_names)]
 
+pub mod attachments;
 pub mod due;
 pub mod intake;
 pub mod knowledge;

@@ -366,3 +366,58 @@ pub async fn outbox_abandon<S: TicketStore + Outbox + ?Sized>(store: &S) {
         .unwrap_err();
     assert!(matches!(e, Error::NotFound { .. }), "{e}");
 }
+
+/// Abandoned entries are listed oldest first (by id) in pages, with their
+/// attempts, error and when they were given up; pending and delivered ones
+/// are not listed.
+pub async fn outbox_abandoned_are_listed_in_pages<S: TicketStore + Outbox + ?Sized>(store: &S) {
+    let at = |s: i64| t0() + Duration::seconds(s);
+    let t = insert_new(store, "abandoned list").await;
+    let mut ns: Vec<Notification> = (0..4)
+        .map(|i| notification(&t, &format!("{}:1:list:{i}", t.id), at(i)))
+        .collect();
+    ns.sort_by_key(|n| n.id);
+    commit_note_with_outbox(store, &t, ns.clone())
+        .await
+        .unwrap();
+    assert!(store.abandoned(None, 10).await.unwrap().is_empty());
+    assert_eq!(
+        store.claim_outbox(at(5), 10, at(60)).await.unwrap().len(),
+        4
+    );
+    store
+        .mark_failed(ns[2].id, at(6), "timed out")
+        .await
+        .unwrap();
+    // Given up in another order than their ids: the listing goes by id.
+    store
+        .mark_abandoned(ns[3].id, at(7), "550 no such user")
+        .await
+        .unwrap();
+    store
+        .mark_abandoned(ns[0].id, at(8), "410 gone")
+        .await
+        .unwrap();
+    store.mark_delivered(ns[1].id, at(9)).await.unwrap();
+    let claimed = store.claim_outbox(at(3600), 10, at(3660)).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    store
+        .mark_abandoned(ns[2].id, at(3601), "400 bad request")
+        .await
+        .unwrap();
+
+    let first = store.abandoned(None, 2).await.unwrap();
+    let ids: Vec<_> = first.iter().map(|e| e.notification.id).collect();
+    assert_eq!(ids, [ns[0].id, ns[2].id]);
+    assert_eq!(first[0].notification, ns[0]);
+    assert_eq!(first[0].last_error.as_deref(), Some("410 gone"));
+    assert_eq!((first[0].attempts, first[0].abandoned_at), (1, at(8)));
+    assert_eq!(first[1].last_error.as_deref(), Some("400 bad request"));
+    assert_eq!((first[1].attempts, first[1].abandoned_at), (2, at(3601)));
+    let second = store.abandoned(Some(ns[2].id), 2).await.unwrap();
+    assert_eq!(second.len(), 1, "the last page is short");
+    assert_eq!(second[0].notification, ns[3]);
+    assert_eq!(second[0].last_error.as_deref(), Some("550 no such user"));
+    assert!(store.abandoned(Some(ns[3].id), 2).await.unwrap().is_empty());
+    assert_eq!(store.outbox_stats().await.unwrap().abandoned, 3);
+}

@@ -98,9 +98,11 @@ impl Tables {
         );
         for a in &r.attachments {
             let sha256 = a.sha256();
-            self.blobs
-                .entry(sha256.clone())
-                .or_insert_with(|| Arc::from(a.bytes.as_slice()));
+            if !r.contents_apart {
+                self.blobs
+                    .entry(sha256.clone())
+                    .or_insert_with(|| Arc::from(a.bytes.as_slice()));
+            }
             self.attachments.insert(
                 a.id,
                 AttachmentInfo {
@@ -147,5 +149,26 @@ impl Tables {
         let info = self.attachments.get(&id)?.clone();
         let bytes = self.blobs.get(&info.sha256)?.to_vec();
         Some(Attachment::new(info, bytes))
+    }
+
+    pub(crate) fn attachment_info(&self, id: AttachmentId) -> Option<AttachmentInfo> {
+        self.attachments.get(&id).cloned()
+    }
+
+    pub(crate) fn content_referenced(&self, sha256: &str) -> bool {
+        self.attachments.values().any(|a| a.sha256 == sha256)
+    }
+
+    /// Stores a content put through the attachment port.
+    pub(crate) fn put_content(&mut self, sha256: String, bytes: &[u8]) {
+        self.blobs.entry(sha256).or_insert_with(|| Arc::from(bytes));
+    }
+
+    pub(crate) fn content(&self, sha256: &str) -> Option<Vec<u8>> {
+        self.blobs.get(sha256).map(|b| b.to_vec())
+    }
+
+    pub(crate) fn remove_content(&mut self, sha256: &str) -> bool {
+        self.blobs.remove(sha256).is_some()
     }
 }

@@ -64,12 +64,14 @@ pub(crate) async fn write(conn: &mut PgConnection, r: &InboundRecord) -> Result<
     }
     for a in &r.attachments {
         let sha256 = a.sha256();
-        sqlx::query(INSERT_BLOB)
-            .bind(sha256.as_str())
-            .bind(a.bytes.as_slice())
-            .execute(&mut *conn)
-            .await
-            .map_err(db("storing an attachment's content"))?;
+        if !r.contents_apart {
+            sqlx::query(INSERT_BLOB)
+                .bind(sha256.as_str())
+                .bind(a.bytes.as_slice())
+                .execute(&mut *conn)
+                .await
+                .map_err(db("storing an attachment's content"))?;
+        }
         sqlx::query(INSERT_ATTACHMENT)
             .bind(*a.id.as_uuid())
             .bind(*r.ticket_id.as_uuid())
@@ -194,4 +196,68 @@ pub(crate) async fn attachment(pool: &PgPool, id: AttachmentId) -> Result<Option
         ))
     })
     .transpose()
+}
+
+pub(crate) async fn attachment_info(
+    pool: &PgPool,
+    id: AttachmentId,
+) -> Result<Option<AttachmentInfo>> {
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(super::sql::load_attachment_info()))
+        .bind(*id.as_uuid())
+        .fetch_optional(pool)
+        .await
+        .map_err(db("loading an attachment"))?;
+    row.map(info).transpose()
+}
+
+pub(crate) async fn content_referenced(pool: &PgPool, sha256: &str) -> Result<bool> {
+    let (n,): (i64,) = sqlx::query_as(super::sql::CONTENT_REFERENCED)
+        .bind(sha256)
+        .fetch_one(pool)
+        .await
+        .map_err(db("looking up an attachment content"))?;
+    Ok(n > 0)
+}
+
+/// The [`AttachmentStore`](crate::store::AttachmentStore) of the database:
+/// the `attachment_blobs` table that ticket commits write too.
+pub(crate) async fn put_content(pool: &PgPool, bytes: &[u8]) -> Result<String> {
+    let sha256 = super::sha256_hex(bytes);
+    sqlx::query(INSERT_BLOB)
+        .bind(sha256.as_str())
+        .bind(bytes)
+        .execute(pool)
+        .await
+        .map_err(db("storing an attachment's content"))?;
+    Ok(sha256)
+}
+
+pub(crate) async fn content(pool: &PgPool, sha256: &str) -> Result<Option<Vec<u8>>> {
+    crate::store::attachments::check_key(sha256)?;
+    let row: Option<(Vec<u8>,)> = sqlx::query_as(super::sql::LOAD_BLOB)
+        .bind(sha256)
+        .fetch_optional(pool)
+        .await
+        .map_err(db("loading an attachment's content"))?;
+    let Some((bytes,)) = row else { return Ok(None) };
+    let found = super::sha256_hex(&bytes);
+    if found != sha256 {
+        return Err(crate::store::attachments::wrong_content(
+            sha256,
+            &found,
+            "in attachment_blobs",
+        ));
+    }
+    Ok(Some(bytes))
+}
+
+pub(crate) async fn remove_content(pool: &PgPool, sha256: &str) -> Result<bool> {
+    crate::store::attachments::check_key(sha256)?;
+    let n = sqlx::query(super::sql::DELETE_BLOB)
+        .bind(sha256)
+        .execute(pool)
+        .await
+        .map_err(db("removing an attachment's content"))?
+        .rows_affected();
+    Ok(n > 0)
 }

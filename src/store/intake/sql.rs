@@ -56,3 +56,18 @@ pub(crate) fn load_attachment() -> String {
          JOIN attachment_blobs b ON b.sha256 = a.sha256 WHERE a.id = $1"
     )
 }
+
+/// Attachment `$1` without its content.
+pub(crate) fn load_attachment_info() -> String {
+    format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments a WHERE a.id = $1")
+}
+
+/// Whether any attachment has content `$1` (0 or 1).
+pub(crate) const CONTENT_REFERENCED: &str =
+    "SELECT COUNT(*) FROM (SELECT 1 FROM attachments WHERE sha256 = $1 LIMIT 1) AS r";
+
+/// The content stored under SHA-256 `$1`.
+pub(crate) const LOAD_BLOB: &str = "SELECT bytes FROM attachment_blobs WHERE sha256 = $1";
+
+/// Removes the content stored under SHA-256 `$1`.
+pub(crate) const DELETE_BLOB: &str = "DELETE FROM attachment_blobs WHERE sha256 = $1";

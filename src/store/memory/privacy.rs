@@ -88,7 +88,12 @@ impl PrivacyStore for InMemoryStore {
             inner.outbox.remove(id);
             inner.queue.remove(&(*at, *id));
         }
-        Ok(gone.len() as u64)
+        // Given-up entries are undelivered too, as the SQL stores count them.
+        let before = inner.abandoned_entries.len();
+        inner
+            .abandoned_entries
+            .retain(|_, e| !tickets.contains(&e.notification.ticket_id));
+        Ok((gone.len() + before - inner.abandoned_entries.len()) as u64)
     }
 
     async fn rewrite_events(&self, ticket: &Ticket, events: &[TicketEvent]) -> Result<()> {
@@ -152,6 +157,9 @@ impl PrivacyStore for InMemoryStore {
             inner.queue.remove(&(at, nid));
         }
         inner.metrics.remove(&id);
+        inner
+            .abandoned_entries
+            .retain(|_, e| e.notification.ticket_id != id);
         inner.intake.forget_ticket(id);
         Ok(true)
     }
