@@ -144,6 +144,7 @@ pub use priority::{Impact, Priority, PriorityOrigin, Urgency};
 pub use service::Backfill;
 pub use service::Received;
 pub use service::Suggestions;
+pub use service::{LinkTarget, LinkedTicket};
 pub use service::{
     DispatchReport, HelpDesk, HelpDeskBuilder, Idempotent, Portal, PortalQuery, RetryPolicy,
     RunReport,

@@ -700,6 +700,15 @@ async fn retention(w: World) {
     let chat = open_on(Channel::Chat).await;
     let mail = open_on(Channel::Email).await;
     let still_open = open_on(Channel::Email).await;
+    // Links from a ticket that stays to one that goes and one that is anonymised.
+    use helpdesk::LinkTarget;
+    use helpdesk::ticket::LinkKind;
+    a.link(&sam, still_open.id, LinkKind::Related, chat.id)
+        .await
+        .unwrap();
+    a.link(&sam, still_open.id, LinkKind::FollowUpOf, mail.id)
+        .await
+        .unwrap();
     for t in [&chat, &mail] {
         a.add_message(&sam, t.id, MESSAGE, Channel::Email)
             .await
@@ -786,6 +795,45 @@ async fn retention(w: World) {
     assert_eq!(
         a.get(&sam, still_open.id).await.unwrap().requester.name,
         NAME
+    );
+
+    // Links to the deleted ticket read "deleted ticket", for staff and
+    // for the requester; the one to the anonymised ticket still leads to it;
+    // the linking ticket's views and timelines still work.
+    let links = a.links(&sam, still_open.id).await.unwrap();
+    assert_eq!(
+        links
+            .iter()
+            .map(|l| (l.kind, l.ticket, l.target))
+            .collect::<Vec<_>>(),
+        vec![
+            (LinkKind::Related, chat.id, LinkTarget::Deleted),
+            (
+                LinkKind::FollowUpOf,
+                mail.id,
+                LinkTarget::Ticket {
+                    reference: mail.reference
+                }
+            ),
+        ]
+    );
+    assert_eq!(links[0].to_string(), "related deleted ticket");
+    assert_eq!(
+        links[1].to_string(),
+        format!("follow-up of {}", mail.reference)
+    );
+    let portal = a.portal(still_open.requester.id);
+    assert_eq!(portal.links(still_open.id).await.unwrap(), links);
+    assert_eq!(portal.ticket(still_open.id).await.unwrap().links.len(), 2);
+    assert!(!portal.timeline(still_open.id).await.unwrap().is_empty());
+    a.timeline(&sam, still_open.id).await.unwrap();
+    // The deleted ticket cannot be linked to again.
+    assert_eq!(
+        a.link(&sam, still_open.id, LinkKind::Related, chat.id)
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
     );
 
     // Done once: nothing is due any more.

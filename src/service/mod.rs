@@ -24,6 +24,7 @@ mod reports;
 mod routing;
 mod sla;
 mod surveys;
+mod links;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -51,6 +52,7 @@ pub use knowledge::Suggestions;
 pub use outbox::{DispatchReport, RetryPolicy};
 pub use portal::{Portal, PortalQuery};
 pub use reports::Backfill;
+pub use links::{LinkTarget, LinkedTicket};
 
 /// How many times a command is re-run after losing a race to another writer.
 const CONFLICT_RETRIES: usize = 32;

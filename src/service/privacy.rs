@@ -363,8 +363,9 @@ impl HelpDesk {
     /// store does the one permitted rewrite and deletion of events).
     ///
     /// Deletion removes the ticket, its events, tags, schedule and outbox
-    /// entries; other tickets' links to it then lead to a ticket that is not
-    /// found (a deleted ticket). Anonymising records
+    /// entries; other tickets' links to it then read as a deleted ticket
+    /// ([`LinkTarget::Deleted`](crate::LinkTarget::Deleted), through
+    /// [`HelpDesk::links`] and [`Portal::links`](crate::Portal::links)). Anonymising records
     /// [`EventKind::Anonymised`] and overwrites every personal value of the
     /// ticket's earlier events with `[erased]`; statuses, times and SLA
     /// records stay, so reports keep counting it.
