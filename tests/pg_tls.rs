@@ -10,7 +10,9 @@
 use std::path::Path;
 
 use helpdesk::store::PostgresStore;
-use helpdesk::{Actor, AgentId, Channel, CustomerId, Error, ErrorKind, HelpDesk, NewTicket, Requester};
+use helpdesk::{
+    Actor, AgentId, Channel, CustomerId, Error, ErrorKind, HelpDesk, NewTicket, Requester,
+};
 use sqlx::Connection;
 
 fn url() -> Option<String> {
@@ -48,10 +50,12 @@ async fn connections_of(url: &str, app: &str) -> (i64, i64) {
 
 async fn drop_schema(url: &str, schema: &str) {
     let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA \"{schema}\" CASCADE")))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA \"{schema}\" CASCADE"
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -68,18 +72,32 @@ async fn sslmode_require_encrypts_the_stores_connections() {
     .expect("the server must offer TLS (ssl = on): .ci/run turns it on");
 
     // The desk works over it, and the server says the pool's connections are encrypted.
-    let desk = HelpDesk::builder().store(std::sync::Arc::new(store.clone())).build().unwrap();
+    let desk = HelpDesk::builder()
+        .store(std::sync::Arc::new(store.clone()))
+        .build()
+        .unwrap();
     let ada = CustomerId::new();
     let t = desk
         .portal(ada)
-        .open(NewTicket::new(Requester::new(ada, "Ada"), Channel::Portal, "Over TLS", "Hello"))
+        .open(NewTicket::new(
+            Requester::new(ada, "Ada"),
+            Channel::Portal,
+            "Over TLS",
+            "Hello",
+        ))
         .await
         .unwrap();
     let admin = Actor::admin(AgentId::new());
     assert_eq!(desk.get(&admin, t.id).await.unwrap().subject, "Over TLS");
     let (all, encrypted) = connections_of(&url, &app).await;
-    assert!(all > 0, "the store's connections are not in pg_stat_activity");
-    assert_eq!(encrypted, all, "a connection made with sslmode=require is in clear");
+    assert!(
+        all > 0,
+        "the store's connections are not in pg_stat_activity"
+    );
+    assert_eq!(
+        encrypted, all,
+        "a connection made with sslmode=require is in clear"
+    );
     store.close().await;
 
     // The same check sees a connection in clear: it can fail.
@@ -108,11 +126,22 @@ async fn verify_full_against_a_wrong_ca_is_a_tls_error() {
     let schema = format!("helpdesk_tls_{}", uuid::Uuid::now_v7().simple());
     for attempt in [
         PostgresStore::connect(&url).await.map(drop),
-        PostgresStore::connect_with_schema(&url, &schema).await.map(drop),
+        PostgresStore::connect_with_schema(&url, &schema)
+            .await
+            .map(drop),
     ] {
         let err = attempt.expect_err("a server certificate the CA did not sign was accepted");
         assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
-        assert!(matches!(err, Error::Tls { peer: "PostgreSQL", .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::Tls {
+                    peer: "PostgreSQL",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
         let text = err.to_string();
         assert!(text.starts_with("TLS to PostgreSQL failed"), "{text}");
         // The cause is rustls's verdict on the certificate, not a refused connection.

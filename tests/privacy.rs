@@ -129,6 +129,8 @@ impl World {
                     "metric_rows",
                     "inbound_messages",
                     "contacts",
+                    "attachments",
+                    "attachment_blobs",
                 ] {
                     let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                         "SELECT t::text FROM \"{schema}\".{table} t"
@@ -933,11 +935,166 @@ macro_rules! backends {
     };
 }
 
+/// Erasure reaches past the tickets: the contact keys intake indexed for
+/// the requester (email, phone) and their attachments go (contents shared
+/// with someone else's attachment stay for them), their survey comment
+/// reads `[erased]`, and the audit record counts each.
+async fn erasure_elsewhere(w: World) {
+    use helpdesk::intake::{InboundAttachment, InboundMessage, Sender};
+    use helpdesk::store::ContactKey;
+    use helpdesk::survey::{Rating, Score};
+    const FILE: &[u8] = b"%PDF-1.7 passport scan of Zephyrine XK7719034";
+    const SHARED: &[u8] = b"%PDF-1.7 the printer manual, page 12";
+    const COMMENT: &str = "Zephyrine here: fast help, thanks";
+    let desk = HelpDesk::builder()
+        .store(w.backend.clone())
+        .privacy(w.keys.clone(), Arc::new(LocalKeyProvider::from_bytes(KEK)))
+        .config(
+            helpdesk::DeskConfig::from_toml("[surveys]\nlink_url = \"https://help.example.com/s\"")
+                .unwrap(),
+        )
+        .survey_key(helpdesk::survey::SurveyKey::new([7u8; 32]).unwrap())
+        .build()
+        .unwrap();
+    let admin = Actor::admin(AgentId::new());
+    let mail = |sender: Sender, id: &str, file: &[u8]| {
+        InboundMessage::new(Channel::Email, id, sender, MESSAGE)
+            .subject(SUBJECT)
+            .attachment(InboundAttachment::new("scan.pdf", "application/pdf", file))
+            .attachment(InboundAttachment::new(
+                "manual.pdf",
+                "application/pdf",
+                SHARED,
+            ))
+    };
+    let zeph = desk
+        .receive(mail(
+            Sender::new().email(EMAIL).phone(PHONE).name(NAME),
+            "m1@example.org",
+            FILE,
+        ))
+        .await
+        .unwrap()
+        .ticket()
+        .unwrap()
+        .clone();
+    let other = desk
+        .receive(mail(
+            Sender::new()
+                .email("someone.else@example.net")
+                .name("Other"),
+            "m2@example.net",
+            b"%PDF-1.7 their own file",
+        ))
+        .await
+        .unwrap()
+        .ticket()
+        .unwrap()
+        .clone();
+    let customer = zeph.requester.id;
+    assert_ne!(other.requester.id, customer);
+    let intake = w.backend.intake().expect("every back end has intake");
+    let email_key = ContactKey::email(EMAIL).unwrap();
+    assert_eq!(
+        intake.contact(&email_key).await.unwrap().unwrap().id,
+        customer
+    );
+    assert_eq!(intake.attachments(zeph.id).await.unwrap().len(), 2);
+
+    let sam = agent();
+    desk.transition(&sam, zeph.id, "resolved", None)
+        .await
+        .unwrap();
+    desk.portal(customer)
+        .rate(zeph.id, Rating::new(Score::Good).comment(COMMENT))
+        .await
+        .unwrap();
+    let rated = |timeline: &[helpdesk::TicketEvent]| {
+        timeline.iter().find_map(|e| match &e.kind {
+            EventKind::SatisfactionRated(r) => Some(r.clone()),
+            _ => None,
+        })
+    };
+    let before = rated(&desk.timeline(&sam, zeph.id).await.unwrap()).unwrap();
+    assert_eq!(before.rating.comment.as_deref(), Some(COMMENT));
+
+    let record = desk
+        .erase_requester(&admin, customer, "GDPR art. 17, request 7")
+        .await
+        .unwrap();
+    // Both files; one comment; the email and phone keys at least (the
+    // index may hold more forms of the requester's contacts).
+    assert_eq!(record.elsewhere.get("attachments"), Some(&2), "{record:?}");
+    assert_eq!(
+        record.elsewhere.get("survey_comments"),
+        Some(&1),
+        "{record:?}"
+    );
+    assert!(
+        record.elsewhere.get("contacts").is_some_and(|n| *n >= 2),
+        "{record:?}"
+    );
+
+    // Contacts and files are gone; the other sender's, and the contents
+    // they share, stay.
+    assert!(intake.contact(&email_key).await.unwrap().is_none());
+    assert!(
+        intake
+            .contact(&ContactKey::phone(PHONE).unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(intake.attachments(zeph.id).await.unwrap().is_empty());
+    let theirs = intake.attachments(other.id).await.unwrap();
+    assert_eq!(theirs.len(), 2);
+    for a in &theirs {
+        assert!(intake.attachment(a.id).await.unwrap().is_some());
+    }
+    assert_eq!(
+        intake
+            .contact(&ContactKey::email("someone.else@example.net").unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        other.requester.id
+    );
+
+    // The survey answer keeps its score, not its words.
+    let after = rated(&desk.timeline(&sam, zeph.id).await.unwrap()).unwrap();
+    assert_eq!(after.rating.score, Score::Good);
+    assert_eq!(after.rating.comment.as_deref(), Some(ERASED));
+
+    let raw = w.at_rest().await;
+    for secret in [COMMENT.as_bytes(), FILE] {
+        assert!(
+            !contains(&raw, &w.needle(secret)),
+            "{:?} is still at rest",
+            String::from_utf8_lossy(secret)
+        );
+    }
+    if !matches!(w.raw, Raw::Memory(_)) {
+        assert!(
+            !contains(&raw, EMAIL.as_bytes()),
+            "the erased email is still at rest"
+        );
+    }
+
+    // Idempotent: nothing more to erase, the same record.
+    let again = desk
+        .erase_requester(&admin, customer, "GDPR art. 17, request 7")
+        .await
+        .unwrap();
+    assert_eq!(again, record);
+}
+
 backends!(
     sealed_at_rest,
     erasure,
     erasure_during_writers,
     redaction,
     retention,
-    access_audit
+    access_audit,
+    erasure_elsewhere
 );

@@ -581,4 +581,12 @@ impl super::IntakeStore for InMemoryStore {
     async fn attachment(&self, id: crate::id::AttachmentId) -> Result<Option<super::Attachment>> {
         Ok(self.lock().intake.attachment(id))
     }
+
+    async fn erase_requester(
+        &self,
+        customer: crate::id::CustomerId,
+        tickets: &[TicketId],
+    ) -> Result<super::IntakeErasure> {
+        Ok(self.lock().intake.erase_requester(customer, tickets))
+    }
 }

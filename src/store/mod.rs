@@ -60,8 +60,8 @@ use crate::priority::Priority;
 use crate::ticket::{Channel, StatusId, Ticket, TicketEvent};
 
 pub use intake::{
-    Attachment, AttachmentInfo, ContactKey, InboundEntry, InboundRecord, IntakeStore,
-    NewAttachment, channel_key,
+    Attachment, AttachmentInfo, ContactKey, InboundEntry, InboundRecord, IntakeErasure,
+    IntakeStore, NewAttachment, channel_key,
 };
 pub use knowledge::KnowledgeStore;
 pub use memory::InMemoryStore;

@@ -618,6 +618,14 @@ impl super::IntakeStore for PostgresStore {
     async fn attachment(&self, id: crate::id::AttachmentId) -> Result<Option<super::Attachment>> {
         super::intake::postgres::attachment(&self.pool, id).await
     }
+
+    async fn erase_requester(
+        &self,
+        customer: crate::id::CustomerId,
+        tickets: &[TicketId],
+    ) -> Result<super::IntakeErasure> {
+        super::intake::postgres::erase_requester(&self.pool, customer, tickets).await
+    }
 }
 
 #[cfg(test)]

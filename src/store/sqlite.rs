@@ -700,6 +700,14 @@ impl super::IntakeStore for SqliteStore {
     async fn attachment(&self, id: crate::id::AttachmentId) -> Result<Option<super::Attachment>> {
         super::intake::sqlite::attachment(&self.pool, id).await
     }
+
+    async fn erase_requester(
+        &self,
+        customer: crate::id::CustomerId,
+        tickets: &[TicketId],
+    ) -> Result<super::IntakeErasure> {
+        super::intake::sqlite::erase_requester(&self.pool, customer, tickets).await
+    }
 }
 
 #[cfg(test)]

@@ -56,3 +56,10 @@ pub(crate) fn load_attachment() -> String {
          JOIN attachment_blobs b ON b.sha256 = a.sha256 WHERE a.id = $1"
     )
 }
+
+/// Erasure: the contact keys of customer `$1`.
+pub(crate) const DELETE_CONTACTS: &str = "DELETE FROM contacts WHERE customer_id = $1";
+
+/// Erasure: the attachments of ticket `$1` (their contents go with
+/// `sql_common::DELETE_ORPHAN_BLOBS`).
+pub(crate) const DELETE_ATTACHMENTS: &str = "DELETE FROM attachments WHERE ticket_id = $1";
