@@ -34,7 +34,13 @@ pub enum LinkTarget {
     Deleted,
 }
 
-/// One link of a ticket, resolved: see the [module docs](self).
+/// One link of a ticket, resolved.
+///
+/// A ticket's [`links`](crate::Ticket::links) keep the ids they were
+/// written with (history is not rewritten when another ticket goes);
+/// retention's delete removes the target itself, so the desk resolves
+/// each link when it is read and reports a target that is gone as
+/// [`LinkTarget::Deleted`], never as a ticket that exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LinkedTicket {
