@@ -144,11 +144,11 @@ pub use priority::{Impact, Priority, PriorityOrigin, Urgency};
 pub use service::Backfill;
 pub use service::Received;
 pub use service::Suggestions;
-pub use service::{LinkTarget, LinkedTicket};
 pub use service::{
     DispatchReport, HelpDesk, HelpDeskBuilder, Idempotent, Portal, PortalQuery, RetryPolicy,
     RunReport,
 };
+pub use service::{LinkTarget, LinkedTicket};
 pub use sla::{SlaConfig, SlaStatus};
 pub use store::KnowledgeStore;
 pub use store::{DueIndex, InMemoryStore, Outbox, Store, TicketStore};

@@ -17,6 +17,7 @@ mod draft;
 mod due;
 mod intake;
 mod knowledge;
+mod links;
 mod outbox;
 mod portal;
 mod privacy;
@@ -24,7 +25,6 @@ mod reports;
 mod routing;
 mod sla;
 mod surveys;
-mod links;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -49,10 +49,10 @@ pub(crate) use draft::Draft;
 pub use due::RunReport;
 pub use intake::Received;
 pub use knowledge::Suggestions;
+pub use links::{LinkTarget, LinkedTicket};
 pub use outbox::{DispatchReport, RetryPolicy};
 pub use portal::{Portal, PortalQuery};
 pub use reports::Backfill;
-pub use links::{LinkTarget, LinkedTicket};
 
 /// How many times a command is re-run after losing a race to another writer.
 const CONFLICT_RETRIES: usize = 32;
