@@ -196,6 +196,20 @@ pub enum Error {
     /// rated (not the requester's, closed, a superseded cycle).
     #[error(transparent)]
     Survey(#[from] crate::survey::SurveyError),
+    /// A TLS connection to a back end could not be set up: the server's
+    /// certificate does not verify against the trusted roots (a wrong
+    /// `sslrootcert`, a host name it was not issued for), the server does
+    /// not offer TLS where the URL requires it, or this build lacks TLS
+    /// (feature `tls`).
+    #[error("TLS to {peer} failed: {message}{}", cause_suffix(.cause.as_ref()))]
+    Tls {
+        /// Which back end: `PostgreSQL`, ...
+        peer: &'static str,
+        /// What failed.
+        message: String,
+        /// The TLS library's own error; see [`Error::cause`].
+        cause: Option<BoxError>,
+    },
 }
 
 /// The kind of an [`Error`], for callers that branch on the kind only.
@@ -226,6 +240,8 @@ pub enum ErrorKind {
     Internal,
     /// [`Error::Survey`].
     Survey,
+    /// [`Error::Tls`]: check the certificates and the URL's `sslmode`.
+    Tls,
 }
 
 impl Error {
@@ -248,18 +264,20 @@ impl Error {
             Error::Notify { .. } | Error::Undeliverable { .. } => ErrorKind::Notify,
             Error::Internal { .. } => ErrorKind::Internal,
             Error::Survey(_) => ErrorKind::Survey,
+            Error::Tls { .. } => ErrorKind::Tls,
         }
     }
 
     /// The back end's own error behind a [`Store`](Error::Store),
-    /// [`Corrupt`](Error::Corrupt) or [`Notify`](Error::Notify) error, for
+    /// [`Corrupt`](Error::Corrupt), [`Notify`](Error::Notify) or [`Tls`](Error::Tls) error, for
     /// downcasting. Its text is already part of this error's message.
     pub fn cause(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
         match self {
             Error::Store { cause, .. }
             | Error::Corrupt { cause, .. }
             | Error::Notify { cause, .. }
-            | Error::Undeliverable { cause, .. } => cause.as_deref(),
+            | Error::Undeliverable { cause, .. }
+            | Error::Tls { cause, .. } => cause.as_deref(),
             _ => None,
         }
     }

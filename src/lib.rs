@@ -148,6 +148,7 @@ pub use service::{
     DispatchReport, HelpDesk, HelpDeskBuilder, Idempotent, Portal, PortalQuery, RetryPolicy,
     RunReport,
 };
+pub use service::{LinkTarget, LinkedTicket};
 pub use sla::{SlaConfig, SlaStatus};
 pub use store::KnowledgeStore;
 pub use store::{DueIndex, InMemoryStore, Outbox, Store, TicketStore};

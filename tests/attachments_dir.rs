@@ -241,3 +241,47 @@ async fn retention_removes_files_nothing_refers_to() {
     );
     assert_eq!(w.desk.attachment(&agent, png.id).await.unwrap().bytes, PNG);
 }
+
+/// Erasing a requester removes the files of their tickets that no other
+/// attachment refers to, and keeps the shared ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erasure_removes_the_requesters_files() {
+    let w = world(Some(RETENTION)).await;
+    let passport = InboundAttachment::new("passport.png", "image/png", &b"ada's passport"[..]);
+    let ada = w
+        .desk
+        .receive(chat("chat-1", "ada").attachment(passport))
+        .await
+        .unwrap()
+        .ticket_id()
+        .unwrap();
+    let grace = w
+        .desk
+        .receive(chat("chat-2", "grace"))
+        .await
+        .unwrap()
+        .ticket_id()
+        .unwrap();
+    assert_eq!(
+        files_in(&w.files).len(),
+        2,
+        "the shared PNG and the passport"
+    );
+    let admin = Actor::admin(AgentId::new());
+    let customer = w.desk.get(&admin, ada).await.unwrap().requester.id;
+
+    let record = w
+        .desk
+        .erase_requester(&admin, customer, "GDPR art. 17")
+        .await
+        .unwrap();
+    assert_eq!(record.elsewhere.get("attachments"), Some(&2), "{record:?}");
+    let left = files_in(&w.files);
+    assert_eq!(left.len(), 1, "{left:?}");
+    let png = w.desk.attachments(&admin, grace).await.unwrap().remove(0);
+    assert_eq!(
+        left[0],
+        format!("{}/{}", &png.sha256[..2], &png.sha256[2..])
+    );
+    assert_eq!(w.desk.attachment(&admin, png.id).await.unwrap().bytes, PNG);
+}

@@ -129,6 +129,8 @@ impl World {
                     "metric_rows",
                     "inbound_messages",
                     "contacts",
+                    "attachments",
+                    "attachment_blobs",
                 ] {
                     let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                         "SELECT t::text FROM \"{schema}\".{table} t"
@@ -700,6 +702,15 @@ async fn retention(w: World) {
     let chat = open_on(Channel::Chat).await;
     let mail = open_on(Channel::Email).await;
     let still_open = open_on(Channel::Email).await;
+    // Links from a ticket that stays to one that goes and one that is anonymised.
+    use helpdesk::LinkTarget;
+    use helpdesk::ticket::LinkKind;
+    a.link(&sam, still_open.id, LinkKind::Related, chat.id)
+        .await
+        .unwrap();
+    a.link(&sam, still_open.id, LinkKind::FollowUpOf, mail.id)
+        .await
+        .unwrap();
     for t in [&chat, &mail] {
         a.add_message(&sam, t.id, MESSAGE, Channel::Email)
             .await
@@ -786,6 +797,45 @@ async fn retention(w: World) {
     assert_eq!(
         a.get(&sam, still_open.id).await.unwrap().requester.name,
         NAME
+    );
+
+    // Links to the deleted ticket read "deleted ticket", for staff and
+    // for the requester; the one to the anonymised ticket still leads to it;
+    // the linking ticket's views and timelines still work.
+    let links = a.links(&sam, still_open.id).await.unwrap();
+    assert_eq!(
+        links
+            .iter()
+            .map(|l| (l.kind, l.ticket, l.target))
+            .collect::<Vec<_>>(),
+        vec![
+            (LinkKind::Related, chat.id, LinkTarget::Deleted),
+            (
+                LinkKind::FollowUpOf,
+                mail.id,
+                LinkTarget::Ticket {
+                    reference: mail.reference
+                }
+            ),
+        ]
+    );
+    assert_eq!(links[0].to_string(), "related deleted ticket");
+    assert_eq!(
+        links[1].to_string(),
+        format!("follow-up of {}", mail.reference)
+    );
+    let portal = a.portal(still_open.requester.id);
+    assert_eq!(portal.links(still_open.id).await.unwrap(), links);
+    assert_eq!(portal.ticket(still_open.id).await.unwrap().links.len(), 2);
+    assert!(!portal.timeline(still_open.id).await.unwrap().is_empty());
+    a.timeline(&sam, still_open.id).await.unwrap();
+    // The deleted ticket cannot be linked to again.
+    assert_eq!(
+        a.link(&sam, still_open.id, LinkKind::Related, chat.id)
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
     );
 
     // Done once: nothing is due any more.
@@ -885,11 +935,166 @@ macro_rules! backends {
     };
 }
 
+/// Erasure reaches past the tickets: the contact keys intake indexed for
+/// the requester (email, phone) and their attachments go (contents shared
+/// with someone else's attachment stay for them), their survey comment
+/// reads `[erased]`, and the audit record counts each.
+async fn erasure_elsewhere(w: World) {
+    use helpdesk::intake::{InboundAttachment, InboundMessage, Sender};
+    use helpdesk::store::ContactKey;
+    use helpdesk::survey::{Rating, Score};
+    const FILE: &[u8] = b"%PDF-1.7 passport scan of Zephyrine XK7719034";
+    const SHARED: &[u8] = b"%PDF-1.7 the printer manual, page 12";
+    const COMMENT: &str = "Zephyrine here: fast help, thanks";
+    let desk = HelpDesk::builder()
+        .store(w.backend.clone())
+        .privacy(w.keys.clone(), Arc::new(LocalKeyProvider::from_bytes(KEK)))
+        .config(
+            helpdesk::DeskConfig::from_toml("[surveys]\nlink_url = \"https://help.example.com/s\"")
+                .unwrap(),
+        )
+        .survey_key(helpdesk::survey::SurveyKey::new([7u8; 32]).unwrap())
+        .build()
+        .unwrap();
+    let admin = Actor::admin(AgentId::new());
+    let mail = |sender: Sender, id: &str, file: &[u8]| {
+        InboundMessage::new(Channel::Email, id, sender, MESSAGE)
+            .subject(SUBJECT)
+            .attachment(InboundAttachment::new("scan.pdf", "application/pdf", file))
+            .attachment(InboundAttachment::new(
+                "manual.pdf",
+                "application/pdf",
+                SHARED,
+            ))
+    };
+    let zeph = desk
+        .receive(mail(
+            Sender::new().email(EMAIL).phone(PHONE).name(NAME),
+            "m1@example.org",
+            FILE,
+        ))
+        .await
+        .unwrap()
+        .ticket()
+        .unwrap()
+        .clone();
+    let other = desk
+        .receive(mail(
+            Sender::new()
+                .email("someone.else@example.net")
+                .name("Other"),
+            "m2@example.net",
+            b"%PDF-1.7 their own file",
+        ))
+        .await
+        .unwrap()
+        .ticket()
+        .unwrap()
+        .clone();
+    let customer = zeph.requester.id;
+    assert_ne!(other.requester.id, customer);
+    let intake = w.backend.intake().expect("every back end has intake");
+    let email_key = ContactKey::email(EMAIL).unwrap();
+    assert_eq!(
+        intake.contact(&email_key).await.unwrap().unwrap().id,
+        customer
+    );
+    assert_eq!(intake.attachments(zeph.id).await.unwrap().len(), 2);
+
+    let sam = agent();
+    desk.transition(&sam, zeph.id, "resolved", None)
+        .await
+        .unwrap();
+    desk.portal(customer)
+        .rate(zeph.id, Rating::new(Score::Good).comment(COMMENT))
+        .await
+        .unwrap();
+    let rated = |timeline: &[helpdesk::TicketEvent]| {
+        timeline.iter().find_map(|e| match &e.kind {
+            EventKind::SatisfactionRated(r) => Some(r.clone()),
+            _ => None,
+        })
+    };
+    let before = rated(&desk.timeline(&sam, zeph.id).await.unwrap()).unwrap();
+    assert_eq!(before.rating.comment.as_deref(), Some(COMMENT));
+
+    let record = desk
+        .erase_requester(&admin, customer, "GDPR art. 17, request 7")
+        .await
+        .unwrap();
+    // Both files; one comment; the email and phone keys at least (the
+    // index may hold more forms of the requester's contacts).
+    assert_eq!(record.elsewhere.get("attachments"), Some(&2), "{record:?}");
+    assert_eq!(
+        record.elsewhere.get("survey_comments"),
+        Some(&1),
+        "{record:?}"
+    );
+    assert!(
+        record.elsewhere.get("contacts").is_some_and(|n| *n >= 2),
+        "{record:?}"
+    );
+
+    // Contacts and files are gone; the other sender's, and the contents
+    // they share, stay.
+    assert!(intake.contact(&email_key).await.unwrap().is_none());
+    assert!(
+        intake
+            .contact(&ContactKey::phone(PHONE).unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(intake.attachments(zeph.id).await.unwrap().is_empty());
+    let theirs = intake.attachments(other.id).await.unwrap();
+    assert_eq!(theirs.len(), 2);
+    for a in &theirs {
+        assert!(intake.attachment(a.id).await.unwrap().is_some());
+    }
+    assert_eq!(
+        intake
+            .contact(&ContactKey::email("someone.else@example.net").unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        other.requester.id
+    );
+
+    // The survey answer keeps its score, not its words.
+    let after = rated(&desk.timeline(&sam, zeph.id).await.unwrap()).unwrap();
+    assert_eq!(after.rating.score, Score::Good);
+    assert_eq!(after.rating.comment.as_deref(), Some(ERASED));
+
+    let raw = w.at_rest().await;
+    for secret in [COMMENT.as_bytes(), FILE] {
+        assert!(
+            !contains(&raw, &w.needle(secret)),
+            "{:?} is still at rest",
+            String::from_utf8_lossy(secret)
+        );
+    }
+    if !matches!(w.raw, Raw::Memory(_)) {
+        assert!(
+            !contains(&raw, EMAIL.as_bytes()),
+            "the erased email is still at rest"
+        );
+    }
+
+    // Idempotent: nothing more to erase, the same record.
+    let again = desk
+        .erase_requester(&admin, customer, "GDPR art. 17, request 7")
+        .await
+        .unwrap();
+    assert_eq!(again, record);
+}
+
 backends!(
     sealed_at_rest,
     erasure,
     erasure_during_writers,
     redaction,
     retention,
-    access_audit
+    access_audit,
+    erasure_elsewhere
 );

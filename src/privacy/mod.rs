@@ -13,7 +13,9 @@
 //!   internal notes: replies quote and answer the requester), also in the
 //!   outbox's notification facts;
 //! - every custom-field value (of the snapshot, `Created` and
-//!   `FieldChanged` events).
+//!   `FieldChanged` events);
+//! - the free-text comment of a satisfaction survey answer (the score and
+//!   reason code stay clear for the CSAT figures).
 //!
 //! Ids, statuses, times, priorities, groups, assignees, category, tags,
 //! channel, the requester's service tier and the **subject** stay clear, so

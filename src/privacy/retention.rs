@@ -36,7 +36,8 @@ pub enum RetentionAction {
     #[serde(alias = "anonymize")]
     Anonymise,
     /// The ticket, its events and its notifications removed; links to it
-    /// from other tickets point at a ticket that is no longer found.
+    /// from other tickets read as a deleted ticket
+    /// ([`LinkTarget::Deleted`](crate::LinkTarget::Deleted)).
     Delete,
 }
 

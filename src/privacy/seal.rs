@@ -83,6 +83,9 @@ pub(crate) fn event(e: &mut TicketEvent, f: &mut Visit<'_>) -> Result<()> {
             opt(phone, f)?;
             opt(organization, f)
         }
+        // A survey's free text is the requester's words; the score and the
+        // reason code stay clear for the CSAT figures.
+        EventKind::SatisfactionRated(r) => opt(&mut r.rating.comment, f),
         _ => Ok(()),
     }
 }

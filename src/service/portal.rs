@@ -65,6 +65,10 @@ impl HelpDesk {
 }
 
 impl<'a> Portal<'a> {
+    pub(super) fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
     /// The customer.
     pub fn customer(&self) -> CustomerId {
         match self.actor {

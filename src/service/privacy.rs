@@ -32,6 +32,12 @@ fn is_personal(e: &TicketEvent) -> bool {
     personal
 }
 
+/// Whether `e` is a survey answer whose free text is still readable.
+fn has_survey_comment(e: &TicketEvent) -> bool {
+    matches!(&e.kind, EventKind::SatisfactionRated(r)
+        if r.rating.comment.as_deref().is_some_and(|c| !seal::is_marker(c)))
+}
+
 impl HelpDesk {
     fn privacy_store(&self) -> Result<&Arc<EncryptedStore>> {
         self.inner.privacy.as_ref().ok_or(NO_PRIVACY)
@@ -53,8 +59,15 @@ impl HelpDesk {
     /// even with the key-encryption key; appends
     /// [`EventKind::RequesterErased`] to each of their tickets (replay then
     /// reads `[erased]` for every personal field); drops their undelivered
-    /// notifications; runs the [erasure hooks](crate::HelpDeskBuilder::erasure_hook);
-    /// and keeps an [`ErasureRecord`] (who, when, `basis`, counts; never the data).
+    /// notifications; removes the contact keys (email, phone, handles)
+    /// intake indexed for them and their tickets' attachments (the
+    /// contents too, unless another attachment shares them); runs the
+    /// [erasure hooks](crate::HelpDeskBuilder::erasure_hook); and keeps an
+    /// [`ErasureRecord`] (who, when, `basis`, counts; never the data). Their
+    /// survey comments are sealed with their tickets, so they read
+    /// `[erased]` too; the record counts them, the contacts and the
+    /// attachments in [`ErasureRecord::elsewhere`] (`survey_comments`,
+    /// `contacts`, `attachments`).
     ///
     /// Statuses, times, priorities and SLA records stay, so reports do not
     /// change. Idempotent: erasing again touches only what came since, and
@@ -120,8 +133,10 @@ impl HelpDesk {
         let tickets = self.tickets_of(customer).await?;
         let mut todo = Vec::new();
         let mut events = 0;
+        let mut survey_comments = 0;
         for id in &tickets {
             let timeline = self.inner.store.timeline(*id).await?;
+            survey_comments += timeline.iter().filter(|e| has_survey_comment(e)).count() as u64;
             let personal = timeline.iter().filter(|e| is_personal(e)).count() as u64;
             let erased = timeline
                 .iter()
@@ -142,6 +157,27 @@ impl HelpDesk {
         keys += privacy.destroy_data_keys(customer, at).await?;
 
         let mut elsewhere = BTreeMap::new();
+        if survey_comments > 0 {
+            elsewhere.insert("survey_comments".to_owned(), survey_comments);
+        }
+        if let Some(intake) = self.inner.store.intake() {
+            // Contents kept apart (a directory) are not the store's to
+            // delete: note them before their rows go, remove the unshared.
+            let mut apart = Vec::new();
+            for id in &tickets {
+                apart.extend(self.contents_apart_of(*id).await?);
+            }
+            let erased = intake.erase_requester(customer, &tickets).await?;
+            self.remove_unreferenced(apart).await?;
+            for (name, n) in [
+                ("contacts", erased.contacts),
+                ("attachments", erased.attachments),
+            ] {
+                if n > 0 {
+                    elsewhere.insert(name.to_owned(), n);
+                }
+            }
+        }
         for hook in &self.inner.erasure_hooks {
             let n = hook.erase(customer, at).await?;
             if n > 0 {
@@ -363,8 +399,9 @@ impl HelpDesk {
     /// store does the one permitted rewrite and deletion of events).
     ///
     /// Deletion removes the ticket, its events, tags, schedule and outbox
-    /// entries; other tickets' links to it then lead to a ticket that is not
-    /// found (a deleted ticket). Anonymising records
+    /// entries; other tickets' links to it then read as a deleted ticket
+    /// ([`LinkTarget::Deleted`](crate::LinkTarget::Deleted), through
+    /// [`HelpDesk::links`] and [`Portal::links`](crate::Portal::links)). Anonymising records
     /// [`EventKind::Anonymised`] and overwrites every personal value of the
     /// ticket's earlier events with `[erased]`; statuses, times and SLA
     /// records stay, so reports keep counting it.

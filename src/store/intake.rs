@@ -444,6 +444,26 @@ pub trait IntakeStore: Send + Sync + fmt::Debug {
     /// Whether any attachment's content has SHA-256 `sha256` (so the
     /// content is still needed).
     async fn content_referenced(&self, sha256: &str) -> Result<bool>;
+    /// Erases what intake keeps of requester `customer` (the right to
+    /// erasure): every contact key indexed for them (email, phone,
+    /// handles, with the details stored alongside), and the attachments of
+    /// `tickets` (theirs), with their contents unless another attachment
+    /// shares the same bytes. Idempotent; returns what it removed.
+    async fn erase_requester(
+        &self,
+        customer: CustomerId,
+        tickets: &[TicketId],
+    ) -> Result<IntakeErasure>;
+}
+
+/// What [`IntakeStore::erase_requester`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IntakeErasure {
+    /// Contact keys.
+    pub contacts: u64,
+    /// Attachments.
+    pub attachments: u64,
 }
 
 /// The conflict a contact held by another customer gives.

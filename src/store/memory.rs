@@ -618,6 +618,14 @@ impl super::IntakeStore for InMemoryStore {
     async fn content_referenced(&self, sha256: &str) -> Result<bool> {
         Ok(self.lock().intake.content_referenced(sha256))
     }
+
+    async fn erase_requester(
+        &self,
+        customer: crate::id::CustomerId,
+        tickets: &[TicketId],
+    ) -> Result<super::IntakeErasure> {
+        Ok(self.lock().intake.erase_requester(customer, tickets))
+    }
 }
 
 #[async_trait]

@@ -65,8 +65,8 @@ pub use attachments::AttachmentStore;
 #[cfg_attr(docsrs, doc(cfg(feature = "dir-attachments")))]
 pub use attachments::DirAttachmentStore;
 pub use intake::{
-    Attachment, AttachmentInfo, ContactKey, InboundEntry, InboundRecord, IntakeStore,
-    NewAttachment, channel_key,
+    Attachment, AttachmentInfo, ContactKey, InboundEntry, InboundRecord, IntakeErasure,
+    IntakeStore, NewAttachment, channel_key,
 };
 pub use knowledge::KnowledgeStore;
 pub use memory::InMemoryStore;

@@ -31,6 +31,7 @@ use crate::notify::Notification;
 use crate::ticket::{Ticket, TicketEvent};
 
 mod privacy;
+mod tls;
 
 /// The migrations in `migrations/postgres`, embedded at build time; their
 /// versions match `migrations/sqlite`.
@@ -102,7 +103,7 @@ impl PostgresStore {
         let options = parse(url)?;
         let mut conn = PgConnection::connect_with(&options)
             .await
-            .map_err(db("cannot connect to PostgreSQL"))?;
+            .map_err(tls::connect_error("cannot connect to PostgreSQL"))?;
         // The name was checked above to be a plain identifier, so quoting
         // it verbatim is safe.
         sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -120,7 +121,7 @@ impl PostgresStore {
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await
-            .map_err(db("cannot connect to PostgreSQL"))?;
+            .map_err(tls::connect_error("cannot connect to PostgreSQL"))?;
         let store = PostgresStore { pool };
         store.migrate().await?;
         Ok(store)
@@ -652,6 +653,14 @@ impl super::IntakeStore for PostgresStore {
 
     async fn content_referenced(&self, sha256: &str) -> Result<bool> {
         super::intake::postgres::content_referenced(&self.pool, sha256).await
+    }
+
+    async fn erase_requester(
+        &self,
+        customer: crate::id::CustomerId,
+        tickets: &[TicketId],
+    ) -> Result<super::IntakeErasure> {
+        super::intake::postgres::erase_requester(&self.pool, customer, tickets).await
     }
 }
 

@@ -736,6 +736,14 @@ impl super::IntakeStore for SqliteStore {
     async fn content_referenced(&self, sha256: &str) -> Result<bool> {
         super::intake::sqlite::content_referenced(&self.pool, sha256).await
     }
+
+    async fn erase_requester(
+        &self,
+        customer: crate::id::CustomerId,
+        tickets: &[TicketId],
+    ) -> Result<super::IntakeErasure> {
+        super::intake::sqlite::erase_requester(&self.pool, customer, tickets).await
+    }
 }
 
 #[async_trait]

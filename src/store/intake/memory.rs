@@ -36,6 +36,33 @@ impl Tables {
         for a in self.by_ticket.remove(&id).unwrap_or_default() {
             self.attachments.remove(&a);
         }
+        self.forget_orphan_blobs();
+    }
+
+    /// Erases requester `customer`'s contact keys and the attachments of
+    /// `tickets`, with the contents no other attachment shares.
+    pub(crate) fn erase_requester(
+        &mut self,
+        customer: crate::id::CustomerId,
+        tickets: &[TicketId],
+    ) -> super::IntakeErasure {
+        let before = self.contacts.len();
+        self.contacts.retain(|_, r| r.id != customer);
+        let contacts = (before - self.contacts.len()) as u64;
+        let mut attachments = 0;
+        for t in tickets {
+            for a in self.by_ticket.remove(t).unwrap_or_default() {
+                attachments += u64::from(self.attachments.remove(&a).is_some());
+            }
+        }
+        self.forget_orphan_blobs();
+        super::IntakeErasure {
+            contacts,
+            attachments,
+        }
+    }
+
+    fn forget_orphan_blobs(&mut self) {
         let shared: std::collections::HashSet<&str> = self
             .attachments
             .values()

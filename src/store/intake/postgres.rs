@@ -261,3 +261,38 @@ pub(crate) async fn remove_content(pool: &PgPool, sha256: &str) -> Result<bool> 
         .rows_affected();
     Ok(n > 0)
 }
+
+/// Erases requester `customer`'s contact keys and the attachments of
+/// `tickets`, in one transaction.
+pub(crate) async fn erase_requester(
+    pool: &PgPool,
+    customer: crate::id::CustomerId,
+    tickets: &[TicketId],
+) -> Result<super::IntakeErasure> {
+    let what = "erasing a requester's contacts and attachments";
+    let mut tx = pool.begin().await.map_err(db(what))?;
+    let contacts = sqlx::query(super::sql::DELETE_CONTACTS)
+        .bind(*customer.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(db(what))?
+        .rows_affected();
+    let mut attachments = 0;
+    for t in tickets {
+        attachments += sqlx::query(super::sql::DELETE_ATTACHMENTS)
+            .bind(*t.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(db(what))?
+            .rows_affected();
+    }
+    sqlx::query(crate::store::sql_common::DELETE_ORPHAN_BLOBS)
+        .execute(&mut *tx)
+        .await
+        .map_err(db(what))?;
+    tx.commit().await.map_err(db(what))?;
+    Ok(super::IntakeErasure {
+        contacts,
+        attachments,
+    })
+}

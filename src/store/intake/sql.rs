@@ -71,3 +71,10 @@ pub(crate) const LOAD_BLOB: &str = "SELECT bytes FROM attachment_blobs WHERE sha
 
 /// Removes the content stored under SHA-256 `$1`.
 pub(crate) const DELETE_BLOB: &str = "DELETE FROM attachment_blobs WHERE sha256 = $1";
+
+/// Erasure: the contact keys of customer `$1`.
+pub(crate) const DELETE_CONTACTS: &str = "DELETE FROM contacts WHERE customer_id = $1";
+
+/// Erasure: the attachments of ticket `$1` (their contents go with
+/// `sql_common::DELETE_ORPHAN_BLOBS`).
+pub(crate) const DELETE_ATTACHMENTS: &str = "DELETE FROM attachments WHERE ticket_id = $1";

@@ -281,3 +281,44 @@ pub(crate) async fn remove_content(pool: &SqlitePool, sha256: &str) -> Result<bo
         .rows_affected();
     Ok(n > 0)
 }
+
+/// Erases requester `customer`'s contact keys and the attachments of
+/// `tickets`, in one transaction.
+pub(crate) async fn erase_requester(
+    pool: &SqlitePool,
+    customer: crate::id::CustomerId,
+    tickets: &[TicketId],
+) -> Result<super::IntakeErasure> {
+    let what = "erasing a requester's contacts and attachments";
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(db(what))?;
+    let contacts = sqlx::query(super::sql::DELETE_CONTACTS)
+        .bind(text(customer.as_uuid()))
+        .execute(&mut *tx)
+        .await
+        .map_err(db(what))?
+        .rows_affected();
+    let mut attachments = 0;
+    for t in tickets {
+        attachments += sqlx::query(super::sql::DELETE_ATTACHMENTS)
+            .bind(text(t.as_uuid()))
+            .execute(&mut *tx)
+            .await
+            .map_err(db(what))?
+            .rows_affected();
+    }
+    sqlx::query(crate::store::sql_common::DELETE_ORPHAN_BLOBS)
+        .execute(&mut *tx)
+        .await
+        .map_err(db(what))?;
+    tx.commit().await.map_err(db(what))?;
+    // Erased rows out of the write-ahead log too (pages are zeroed:
+    // `secure_delete`).
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(pool)
+        .await
+        .map_err(db("checkpointing the SQLite log"))?;
+    Ok(super::IntakeErasure {
+        contacts,
+        attachments,
+    })
+}
