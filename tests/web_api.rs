@@ -1194,7 +1194,10 @@ impl Demo {
             .ok("GET", "/api/v1/supervisor/report", "supervisor", None)
             .await;
         let week = &r["weeks"][3]["figures"]["csat"];
-        (week["count"].as_u64().unwrap(), week["of"].as_u64().unwrap())
+        (
+            week["count"].as_u64().unwrap(),
+            week["of"].as_u64().unwrap(),
+        )
     }
 
     /// The survey invitations delivered so far: the links in the outbox.
@@ -1220,7 +1223,12 @@ async fn the_customer_rates_her_resolved_ticket_and_csat_counts_it() {
     assert_eq!(st["rating"]["open"], false, "{st}");
     assert_eq!(st["rating"]["refused"]["why"], "not_resolved", "{st}");
     let r = d
-        .call("PUT", &uri, Some("customer"), Some(json!({"score": {"type": "good"}})))
+        .call(
+            "PUT",
+            &uri,
+            Some("customer"),
+            Some(json!({"score": {"type": "good"}})),
+        )
         .await;
     problem(&r, StatusCode::CONFLICT, "survey");
     assert_eq!(r.body["survey"], "not_resolved", "{}", r.text);
@@ -1230,21 +1238,35 @@ async fn the_customer_rates_her_resolved_ticket_and_csat_counts_it() {
     let st = d.ok("GET", &uri, "customer", None).await;
     assert_eq!(st["rating"]["open"], true, "{st}");
     assert_eq!(st["rating"]["scale"], "good_bad");
-    assert!(st["rating"]["reasons"].as_array().unwrap().contains(&json!("too_slow")));
+    assert!(
+        st["rating"]["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("too_slow"))
+    );
     assert_eq!(st["ticket"]["status"], "resolved");
 
     // Bad, with a reason; then changed to good: the latest answer counts.
-    let bad = json!({"score": {"type": "bad"}, "reason": "too_slow", "comment": "  Took two days.  "});
+    let bad =
+        json!({"score": {"type": "bad"}, "reason": "too_slow", "comment": "  Took two days.  "});
     let st = d.ok("PUT", &uri, "customer", Some(bad)).await;
     assert_eq!(st["rating"]["rating"]["score"]["type"], "bad", "{st}");
     assert_eq!(st["rating"]["rating"]["reason"], "too_slow");
     assert_eq!(st["rating"]["rating"]["comment"], "Took two days.");
     assert_eq!(d.csat().await, (0, 1));
     let st = d
-        .ok("PUT", &uri, "customer", Some(json!({"score": {"type": "good"}})))
+        .ok(
+            "PUT",
+            &uri,
+            "customer",
+            Some(json!({"score": {"type": "good"}})),
+        )
         .await;
     assert_eq!(st["rating"]["rating"]["score"]["type"], "good", "{st}");
-    assert_eq!(d.ok("GET", &uri, "customer", None).await["rating"], st["rating"]);
+    assert_eq!(
+        d.ok("GET", &uri, "customer", None).await["rating"],
+        st["rating"]
+    );
     assert_eq!(d.csat().await, (1, 1));
 
     // Ratings that do not fit the question name the field.
@@ -1267,7 +1289,14 @@ async fn the_customer_rates_her_resolved_ticket_and_csat_counts_it() {
         )
         .await;
     problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "survey");
-    assert!(r.body["allowed"].as_array().unwrap().contains(&json!("other")), "{}", r.text);
+    assert!(
+        r.body["allowed"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("other")),
+        "{}",
+        r.text
+    );
     let r = d
         .call(
             "PUT",
@@ -1279,14 +1308,24 @@ async fn the_customer_rates_her_resolved_ticket_and_csat_counts_it() {
     problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "survey");
     assert_eq!(r.body["field"], "rating.score", "{}", r.text);
     let r = d
-        .call("PUT", &uri, Some("customer"), Some(json!({"score": "great"})))
+        .call(
+            "PUT",
+            &uri,
+            Some("customer"),
+            Some(json!({"score": "great"})),
+        )
         .await;
     problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "bad_body");
     assert_eq!(d.csat().await, (1, 1), "refused ratings change nothing");
 
     // Staff have no portal; another requester's ticket is not found.
     let r = d
-        .call("PUT", &uri, Some("l1"), Some(json!({"score": {"type": "bad"}})))
+        .call(
+            "PUT",
+            &uri,
+            Some("l1"),
+            Some(json!({"score": {"type": "bad"}})),
+        )
         .await;
     problem(&r, StatusCode::FORBIDDEN, "not_a_customer");
     let grace = d
@@ -1294,8 +1333,10 @@ async fn the_customer_rates_her_resolved_ticket_and_csat_counts_it() {
             "POST",
             "/api/v1/tickets",
             "supervisor",
-            Some(json!({"requester": {"name": "Grace Hopper", "email": "grace@example.com"},
-                "channel": "phone", "subject": "Badge reader", "description": "Door 2."})),
+            Some(
+                json!({"requester": {"name": "Grace Hopper", "email": "grace@example.com"},
+                "channel": "phone", "subject": "Badge reader", "description": "Door 2."}),
+            ),
         )
         .await["ticket"]["reference"]
         .as_u64()
@@ -1314,22 +1355,45 @@ async fn the_customer_rates_her_resolved_ticket_and_csat_counts_it() {
 
     // The portal page shows the rating and the form to change it.
     let page = d
-        .call("GET", &format!("/portal/tickets/{n}"), Some("customer"), None)
+        .call(
+            "GET",
+            &format!("/portal/tickets/{n}"),
+            Some("customer"),
+            None,
+        )
         .await;
-    assert!(page.text.contains(r#"<section id="rating""#), "{}", page.text);
-    assert!(page.text.contains("Your rating: <strong>Good"), "{}", page.text);
+    assert!(
+        page.text.contains(r#"<section id="rating""#),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text.contains("Your rating: <strong>Good"),
+        "{}",
+        page.text
+    );
     assert!(page.text.contains("Change rating"));
 
     // Closed: the rating is final.
     d.move_to(n, "closed").await;
     let r = d
-        .call("PUT", &uri, Some("customer"), Some(json!({"score": {"type": "bad"}})))
+        .call(
+            "PUT",
+            &uri,
+            Some("customer"),
+            Some(json!({"score": {"type": "bad"}})),
+        )
         .await;
     problem(&r, StatusCode::CONFLICT, "survey");
     assert_eq!(r.body["survey"], "closed", "{}", r.text);
     assert!(r.body["closed_at"].is_string());
     let page = d
-        .call("GET", &format!("/portal/tickets/{n}"), Some("customer"), None)
+        .call(
+            "GET",
+            &format!("/portal/tickets/{n}"),
+            Some("customer"),
+            None,
+        )
         .await;
     assert!(page.text.contains("the rating is final"), "{}", page.text);
     assert!(!page.text.contains("rating-form"));
@@ -1351,7 +1415,11 @@ async fn the_survey_link_rates_by_its_token_and_forged_links_are_refused() {
     let token = link.strip_prefix("/survey/").unwrap();
     // The customer sees it in her notifications, as a link.
     let page = d.call("GET", "/outbox", Some("customer"), None).await;
-    assert!(page.text.contains(&format!(r#"href="{link}""#)), "{}", page.text);
+    assert!(
+        page.text.contains(&format!(r#"href="{link}""#)),
+        "{}",
+        page.text
+    );
 
     // The link's page and API, with no persona: the token is the credential.
     let api = format!("/api/v1/surveys/{token}");
@@ -1360,7 +1428,12 @@ async fn the_survey_link_rates_by_its_token_and_forged_links_are_refused() {
     assert_eq!(r.body["ticket"]["reference"], n);
     assert_eq!(r.body["rating"]["open"], true);
     let r = d
-        .call("PUT", &api, None, Some(json!({"score": {"type": "bad"}, "reason": "not_resolved"})))
+        .call(
+            "PUT",
+            &api,
+            None,
+            Some(json!({"score": {"type": "bad"}, "reason": "not_resolved"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["rating"]["rating"]["reason"], "not_resolved");
@@ -1370,42 +1443,71 @@ async fn the_survey_link_rates_by_its_token_and_forged_links_are_refused() {
         .method("POST")
         .uri(link.as_str())
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from("score=good&reason=too_slow&comment=Sorted+after+all"))
+        .body(Body::from(
+            "score=good&reason=too_slow&comment=Sorted+after+all",
+        ))
         .unwrap();
     let r = d.send(form).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
-    assert_eq!(r.location.as_deref(), Some(format!("{link}?rated=1").as_str()));
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("{link}?rated=1").as_str())
+    );
     let page = d.call("GET", &format!("{link}?rated=1"), None, None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("Thank you"), "{}", page.text);
-    assert!(page.text.contains("Your rating: <strong>Good"), "{}", page.text);
+    assert!(
+        page.text.contains("Your rating: <strong>Good"),
+        "{}",
+        page.text
+    );
     assert!(page.text.contains("Sorted after all"));
-    assert!(!page.text.contains("too slow)"), "a reason goes with bad only");
+    assert!(
+        !page.text.contains("too slow)"),
+        "a reason goes with bad only"
+    );
     assert_eq!(d.csat().await, (1, 1));
     // Portal and link agree.
     let st = d
-        .ok("GET", &format!("/api/v1/portal/tickets/{n}/rating"), "customer", None)
+        .ok(
+            "GET",
+            &format!("/api/v1/portal/tickets/{n}/rating"),
+            "customer",
+            None,
+        )
         .await;
     assert_eq!(st["rating"]["rating"]["score"]["type"], "good");
 
-    // A forged token: one character changed.
+    // A forged token: one character changed (in the middle: the last one
+    // carries padding bits, and changing those is malformed instead).
     let mut forged = token.to_owned().into_bytes();
-    let last = forged.len() - 1;
-    forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
+    let i = forged.len() / 2;
+    forged[i] = if forged[i] == b'A' { b'B' } else { b'A' };
     let forged = String::from_utf8(forged).unwrap();
-    let r = d.call("GET", &format!("/api/v1/surveys/{forged}"), None, None).await;
+    let r = d
+        .call("GET", &format!("/api/v1/surveys/{forged}"), None, None)
+        .await;
     problem(&r, StatusCode::FORBIDDEN, "survey");
     assert_eq!(r.body["survey"], "forged", "{}", r.text);
     let r = d
-        .call("PUT", &format!("/api/v1/surveys/{forged}"), None, Some(json!({"score": {"type": "bad"}})))
+        .call(
+            "PUT",
+            &format!("/api/v1/surveys/{forged}"),
+            None,
+            Some(json!({"score": {"type": "bad"}})),
+        )
         .await;
     problem(&r, StatusCode::FORBIDDEN, "survey");
-    let page = d.call("GET", &format!("/survey/{forged}"), None, None).await;
+    let page = d
+        .call("GET", &format!("/survey/{forged}"), None, None)
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.text.contains("Survey link not valid"), "{}", page.text);
     assert!(page.text.contains(r#"role="alert""#));
     // Not a token at all.
-    let r = d.call("GET", "/api/v1/surveys/not-a-token", None, None).await;
+    let r = d
+        .call("GET", "/api/v1/surveys/not-a-token", None, None)
+        .await;
     problem(&r, StatusCode::BAD_REQUEST, "survey");
     assert_eq!(r.body["survey"], "malformed");
     assert_eq!(d.csat().await, (1, 1), "refused links change nothing");

@@ -112,9 +112,8 @@ pub(crate) fn status_of(e: &Error) -> StatusCode {
 /// this person (403).
 fn survey_status(e: &SurveyError) -> StatusCode {
     match e {
-        SurveyError::Token(TokenError::Forged) | SurveyError::Refused(RatingRefused::NotRequester) => {
-            StatusCode::FORBIDDEN
-        }
+        SurveyError::Token(TokenError::Forged)
+        | SurveyError::Refused(RatingRefused::NotRequester) => StatusCode::FORBIDDEN,
         SurveyError::Token(TokenError::Expired { .. }) => StatusCode::GONE,
         SurveyError::Token(_) => StatusCode::BAD_REQUEST,
         SurveyError::Rating(_) => StatusCode::UNPROCESSABLE_ENTITY,

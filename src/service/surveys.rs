@@ -44,9 +44,13 @@ impl HelpDesk {
     /// current answer; why a rating is refused, if it is). The token is
     /// checked as by [`rate`](Self::rate): malformed, forged or expired is
     /// an [`Error::Survey`] with a [`TokenError`](crate::survey::TokenError).
-    pub async fn survey(&self, token: &str) -> Result<(crate::ticket::RequesterTicket, RatingStatus)> {
+    pub async fn survey(
+        &self,
+        token: &str,
+    ) -> Result<(crate::ticket::RequesterTicket, RatingStatus)> {
         let surveys = self.surveys()?;
-        let claims = verify(&surveys.key, token, self.inner.clock.now()).map_err(SurveyError::from)?;
+        let claims =
+            verify(&surveys.key, token, self.inner.clock.now()).map_err(SurveyError::from)?;
         let events = self.inner.store.timeline(claims.ticket).await?;
         if events.is_empty() {
             return Err(Error::not_found("ticket", claims.ticket));
