@@ -116,8 +116,8 @@ fn survey_status(e: &SurveyError) -> StatusCode {
         | SurveyError::Refused(RatingRefused::NotRequester) => StatusCode::FORBIDDEN,
         SurveyError::Token(TokenError::Expired { .. }) => StatusCode::GONE,
         SurveyError::Token(_) => StatusCode::BAD_REQUEST,
-        SurveyError::Rating(_) => StatusCode::UNPROCESSABLE_ENTITY,
         SurveyError::Refused(_) => StatusCode::CONFLICT,
+        // `SurveyError::Rating`: the answer does not fit the question.
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }

@@ -246,7 +246,7 @@ fn plan(start: DateTime<Utc>, now: DateTime<Utc>) -> Vec<(DateTime<Utc>, Step)> 
                 // Some customers rate: the late answers badly, for CSAT to show.
                 if n % 5 == 4 {
                     steps.push((opened + Duration::hours(23), Step::Rate(n, false)));
-                } else if n % 3 == 0 {
+                } else if n.is_multiple_of(3) {
                     steps.push((opened + Duration::hours(23), Step::Rate(n, true)));
                 }
                 if opened < now - Duration::days(9) {

@@ -257,7 +257,7 @@ fn status_html(st: &RatingStatus) -> String {
                 let _ = write!(s, " ({})", esc(&reason_text(reason)));
             }
             if let Some(c) = &r.comment {
-                let _ = write!(s, r#" · “{}”"#, esc(c));
+                let _ = write!(s, " · “{}”", esc(c));
             }
             if let Some(at) = st.rated_at {
                 let _ = write!(s, r#" <span class="muted">given {}</span>"#, when(at));

@@ -96,7 +96,7 @@ mod tests {
         rated(&mut t, 1, Score::Bad, "2026-03-02T11:00:00Z");
         rated(&mut t, 1, Score::Good, "2026-03-02T12:00:00Z");
         let st = rating_status(&t.events, &lc, &ada, None);
-        assert_eq!(st.rating.map(|r| r.score), Some(Score::Good));
+        assert_eq!(st.rating.as_ref().map(|r| r.score), Some(Score::Good));
         assert_eq!(st.rated_at, Some(at("2026-03-02T12:00:00Z")));
         assert!(st.open());
 
