@@ -41,7 +41,7 @@ impl RatingStatus {
 /// # let ada = match &events[0].actor { EventActor::Requester(id) => *id, _ => unreachable!() };
 /// // `events`: Ada's ticket, resolved and not rated yet.
 /// let st = rating_status(&events, &Lifecycle::default(), &EventActor::Requester(ada), None);
-/// assert_eq!((st.cycle, st.rating, st.open()), (1, None, true));
+/// assert_eq!((st.cycle, st.rating.is_none(), st.open()), (1, true, true));
 /// let st = rating_status(&events, &Lifecycle::default(), &EventActor::System, None);
 /// assert_eq!(st.refused, Some(RatingRefused::NotRequester));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
