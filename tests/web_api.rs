@@ -796,23 +796,28 @@ async fn every_route_in_the_readme_table_exists() {
         .take_while(|l| !l.starts_with("## Back ends"))
     {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        let [_, method @ ("GET" | "POST"), route, ..] = cells[..] else {
+        let [_, method @ ("GET" | "POST" | "PUT"), route, ..] = cells[..] else {
             continue;
         };
         let route = route.trim_matches('`');
-        let path = route.split('?').next().unwrap().replace("{n}", &n);
+        let path = route
+            .split('?')
+            .next()
+            .unwrap()
+            .replace("{n}", &n)
+            .replace("{token}", "not-a-token");
         let persona = if path.starts_with("/api/v1/portal") {
             "customer"
         } else {
             "supervisor"
         };
-        let body = (method == "POST").then(|| json!({}));
+        let body = (method != "GET").then(|| json!({}));
         let r = d.call(method, &path, Some(persona), body).await;
         assert_ne!(r.body["kind"], "no_route", "{method} {path}: {}", r.text);
         assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
         checked += 1;
     }
-    assert_eq!(checked, 28, "routes in the README table");
+    assert_eq!(checked, 32, "routes in the README table");
 }
 
 /// The titles of a search's or a suggestion set's hits.
@@ -1167,4 +1172,353 @@ async fn the_supervisor_report_has_the_seeded_weeks_figures() {
         .call("GET", "/api/v1/supervisor/report", Some("customer"), None)
         .await;
     problem(&r, StatusCode::FORBIDDEN, "forbidden");
+}
+
+// ------------------------------------------------------------ ratings
+
+impl Demo {
+    /// Lena moves ticket `n` to `to`.
+    async fn move_to(&self, n: u64, to: &str) {
+        self.ok(
+            "POST",
+            &format!("/api/v1/tickets/{n}/transitions"),
+            "supervisor",
+            Some(json!({"to": to})),
+        )
+        .await;
+    }
+
+    /// This week's CSAT from the supervisor's report: (good, rated).
+    async fn csat(&self) -> (u64, u64) {
+        let r = self
+            .ok("GET", "/api/v1/supervisor/report", "supervisor", None)
+            .await;
+        let week = &r["weeks"][3]["figures"]["csat"];
+        (
+            week["count"].as_u64().unwrap(),
+            week["of"].as_u64().unwrap(),
+        )
+    }
+
+    /// The survey invitations delivered so far: the links in the outbox.
+    fn survey_links(&self) -> Vec<String> {
+        self.state
+            .outbox
+            .sent()
+            .into_iter()
+            .filter(|n| n.kind == "survey_invitation")
+            .map(|n| n.survey_link.expect("an invitation carries its link"))
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn the_customer_rates_her_resolved_ticket_and_csat_counts_it() {
+    let d = demo_at(tuesday_morning()).await;
+    let n = d.ada_opens("Printer jams").await;
+    let uri = format!("/api/v1/portal/tickets/{n}/rating");
+
+    // Not resolved yet: nothing to rate.
+    let st = d.ok("GET", &uri, "customer", None).await;
+    assert_eq!(st["rating"]["open"], false, "{st}");
+    assert_eq!(st["rating"]["refused"]["why"], "not_resolved", "{st}");
+    let r = d
+        .call(
+            "PUT",
+            &uri,
+            Some("customer"),
+            Some(json!({"score": {"type": "good"}})),
+        )
+        .await;
+    problem(&r, StatusCode::CONFLICT, "survey");
+    assert_eq!(r.body["survey"], "not_resolved", "{}", r.text);
+
+    d.move_to(n, "resolved").await;
+    assert_eq!(d.csat().await, (0, 0));
+    let st = d.ok("GET", &uri, "customer", None).await;
+    assert_eq!(st["rating"]["open"], true, "{st}");
+    assert_eq!(st["rating"]["scale"], "good_bad");
+    assert!(
+        st["rating"]["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("too_slow"))
+    );
+    assert_eq!(st["ticket"]["status"], "resolved");
+
+    // Bad, with a reason; then changed to good: the latest answer counts.
+    let bad =
+        json!({"score": {"type": "bad"}, "reason": "too_slow", "comment": "  Took two days.  "});
+    let st = d.ok("PUT", &uri, "customer", Some(bad)).await;
+    assert_eq!(st["rating"]["rating"]["score"]["type"], "bad", "{st}");
+    assert_eq!(st["rating"]["rating"]["reason"], "too_slow");
+    assert_eq!(st["rating"]["rating"]["comment"], "Took two days.");
+    assert_eq!(d.csat().await, (0, 1));
+    let st = d
+        .ok(
+            "PUT",
+            &uri,
+            "customer",
+            Some(json!({"score": {"type": "good"}})),
+        )
+        .await;
+    assert_eq!(st["rating"]["rating"]["score"]["type"], "good", "{st}");
+    assert_eq!(
+        d.ok("GET", &uri, "customer", None).await["rating"],
+        st["rating"]
+    );
+    assert_eq!(d.csat().await, (1, 1));
+
+    // Ratings that do not fit the question name the field.
+    let r = d
+        .call(
+            "PUT",
+            &uri,
+            Some("customer"),
+            Some(json!({"score": {"type": "good"}, "reason": "too_slow"})),
+        )
+        .await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "survey");
+    assert_eq!(r.body["field"], "rating.reason", "{}", r.text);
+    let r = d
+        .call(
+            "PUT",
+            &uri,
+            Some("customer"),
+            Some(json!({"score": {"type": "bad"}, "reason": "grumpy"})),
+        )
+        .await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "survey");
+    assert!(
+        r.body["allowed"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("other")),
+        "{}",
+        r.text
+    );
+    let r = d
+        .call(
+            "PUT",
+            &uri,
+            Some("customer"),
+            Some(json!({"score": {"type": "stars", "value": 5}})),
+        )
+        .await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "survey");
+    assert_eq!(r.body["field"], "rating.score", "{}", r.text);
+    let r = d
+        .call(
+            "PUT",
+            &uri,
+            Some("customer"),
+            Some(json!({"score": "great"})),
+        )
+        .await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "bad_body");
+    assert_eq!(d.csat().await, (1, 1), "refused ratings change nothing");
+
+    // Staff have no portal; another requester's ticket is not found.
+    let r = d
+        .call(
+            "PUT",
+            &uri,
+            Some("l1"),
+            Some(json!({"score": {"type": "bad"}})),
+        )
+        .await;
+    problem(&r, StatusCode::FORBIDDEN, "not_a_customer");
+    let grace = d
+        .ok(
+            "POST",
+            "/api/v1/tickets",
+            "supervisor",
+            Some(
+                json!({"requester": {"name": "Grace Hopper", "email": "grace@example.com"},
+                "channel": "phone", "subject": "Badge reader", "description": "Door 2."}),
+            ),
+        )
+        .await["ticket"]["reference"]
+        .as_u64()
+        .unwrap();
+    d.move_to(grace, "resolved").await;
+    let r = d
+        .call(
+            "PUT",
+            &format!("/api/v1/portal/tickets/{grace}/rating"),
+            Some("customer"),
+            Some(json!({"score": {"type": "bad"}})),
+        )
+        .await;
+    problem(&r, StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(d.csat().await, (1, 1));
+
+    // The portal page shows the rating and the form to change it.
+    let page = d
+        .call(
+            "GET",
+            &format!("/portal/tickets/{n}"),
+            Some("customer"),
+            None,
+        )
+        .await;
+    assert!(
+        page.text.contains(r#"<section id="rating""#),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text.contains("Your rating: <strong>Good"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("Change rating"));
+
+    // Closed: the rating is final.
+    d.move_to(n, "closed").await;
+    let r = d
+        .call(
+            "PUT",
+            &uri,
+            Some("customer"),
+            Some(json!({"score": {"type": "bad"}})),
+        )
+        .await;
+    problem(&r, StatusCode::CONFLICT, "survey");
+    assert_eq!(r.body["survey"], "closed", "{}", r.text);
+    assert!(r.body["closed_at"].is_string());
+    let page = d
+        .call(
+            "GET",
+            &format!("/portal/tickets/{n}"),
+            Some("customer"),
+            None,
+        )
+        .await;
+    assert!(page.text.contains("the rating is final"), "{}", page.text);
+    assert!(!page.text.contains("rating-form"));
+}
+
+#[tokio::test]
+async fn the_survey_link_rates_by_its_token_and_forged_links_are_refused() {
+    let d = demo_at(tuesday_morning()).await;
+    let n = d.ada_opens("Scanner offline").await;
+    d.move_to(n, "resolved").await;
+    // The invitation goes out a minute after the resolution, from the worker.
+    demo::app::work_once(&d.state.desk).await;
+    assert!(d.survey_links().is_empty(), "not before the delay");
+    d.clock.advance(Duration::minutes(2));
+    demo::app::work_once(&d.state.desk).await;
+    let links = d.survey_links();
+    assert_eq!(links.len(), 1, "one invitation");
+    let link = &links[0];
+    let token = link.strip_prefix("/survey/").unwrap();
+    // The customer sees it in her notifications, as a link.
+    let page = d.call("GET", "/outbox", Some("customer"), None).await;
+    assert!(
+        page.text.contains(&format!(r#"href="{link}""#)),
+        "{}",
+        page.text
+    );
+
+    // The link's page and API, with no persona: the token is the credential.
+    let api = format!("/api/v1/surveys/{token}");
+    let r = d.call("GET", &api, None, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["ticket"]["reference"], n);
+    assert_eq!(r.body["rating"]["open"], true);
+    let r = d
+        .call(
+            "PUT",
+            &api,
+            None,
+            Some(json!({"score": {"type": "bad"}, "reason": "not_resolved"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["rating"]["rating"]["reason"], "not_resolved");
+    assert_eq!(d.csat().await, (0, 1));
+    // The page's form posts and redirects back with thanks.
+    let form = Request::builder()
+        .method("POST")
+        .uri(link.as_str())
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(
+            "score=good&reason=too_slow&comment=Sorted+after+all",
+        ))
+        .unwrap();
+    let r = d.send(form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("{link}?rated=1").as_str())
+    );
+    let page = d.call("GET", &format!("{link}?rated=1"), None, None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("Thank you"), "{}", page.text);
+    assert!(
+        page.text.contains("Your rating: <strong>Good"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("Sorted after all"));
+    assert!(
+        !page.text.contains("too slow)"),
+        "a reason goes with bad only"
+    );
+    assert_eq!(d.csat().await, (1, 1));
+    // Portal and link agree.
+    let st = d
+        .ok(
+            "GET",
+            &format!("/api/v1/portal/tickets/{n}/rating"),
+            "customer",
+            None,
+        )
+        .await;
+    assert_eq!(st["rating"]["rating"]["score"]["type"], "good");
+
+    // A forged token: one character changed (in the middle: the last one
+    // carries padding bits, and changing those is malformed instead).
+    let mut forged = token.to_owned().into_bytes();
+    let i = forged.len() / 2;
+    forged[i] = if forged[i] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    let r = d
+        .call("GET", &format!("/api/v1/surveys/{forged}"), None, None)
+        .await;
+    problem(&r, StatusCode::FORBIDDEN, "survey");
+    assert_eq!(r.body["survey"], "forged", "{}", r.text);
+    let r = d
+        .call(
+            "PUT",
+            &format!("/api/v1/surveys/{forged}"),
+            None,
+            Some(json!({"score": {"type": "bad"}})),
+        )
+        .await;
+    problem(&r, StatusCode::FORBIDDEN, "survey");
+    let page = d
+        .call("GET", &format!("/survey/{forged}"), None, None)
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.text.contains("Survey link not valid"), "{}", page.text);
+    assert!(page.text.contains(r#"role="alert""#));
+    // Not a token at all.
+    let r = d
+        .call("GET", "/api/v1/surveys/not-a-token", None, None)
+        .await;
+    problem(&r, StatusCode::BAD_REQUEST, "survey");
+    assert_eq!(r.body["survey"], "malformed");
+    assert_eq!(d.csat().await, (1, 1), "refused links change nothing");
+
+    // Past its two weeks, the genuine link has expired.
+    d.clock.advance(Duration::days(15));
+    let r = d.call("GET", &api, None, None).await;
+    problem(&r, StatusCode::GONE, "survey");
+    assert_eq!(r.body["survey"], "expired");
+    assert!(r.body["expired_at"].is_string());
+    let page = d.call("GET", link, None, None).await;
+    assert_eq!(page.status, StatusCode::GONE);
+    assert!(page.text.contains("Survey link expired"), "{}", page.text);
 }

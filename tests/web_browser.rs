@@ -177,6 +177,16 @@ impl Page<'_> {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
+    async fn xpath_text(&self, xpath: &str) -> String {
+        self.c
+            .find(Locator::XPath(xpath))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// The countdown's text, after the page's script has run.
     async fn countdown(&self) -> String {
         self.c
@@ -186,6 +196,19 @@ impl Page<'_> {
             .unwrap();
         self.text(".sla-line .countdown .left").await
     }
+}
+
+/// The CSAT cell of this week (the first column) in the supervisor's KPI table.
+const CSAT_THIS_WEEK: &str =
+    "//table[@id='kpis']//tr[th[starts-with(normalize-space(), 'CSAT')]]/td[1]";
+
+/// `(good, rated)` from a CSAT cell: `75% (3/4)`, or `—` before any rating.
+fn csat(cell: &str) -> (u64, u64) {
+    let Some((_, counts)) = cell.split_once('(') else {
+        return (0, 0);
+    };
+    let (good, rated) = counts.trim_end_matches(')').split_once('/').unwrap();
+    (good.trim().parse().unwrap(), rated.trim().parse().unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -204,6 +227,7 @@ async fn a_customer_and_an_agent_work_a_ticket_in_chromium() {
     demo::seed::seed(state.backend.clone(), state.outbox.clone(), now)
         .await
         .unwrap();
+    let desk = state.desk.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(axum::serve(listener, demo::app::router(state)).into_future());
@@ -363,6 +387,96 @@ async fn a_customer_and_an_agent_work_a_ticket_in_chromium() {
             .await
             .as_deref(),
         Some("running")
+    );
+
+    // Lena's CSAT for this week, before Ada rates anything.
+    p.be("supervisor").await;
+    let (good, rated) = csat(&p.xpath_text(CSAT_THIS_WEEK).await);
+
+    // Ana resolves it; Ada rates the resolution in the portal: bad, why, and a word.
+    p.be("l1").await;
+    p.go(&format!("/tickets/{number}")).await;
+    p.c.find(Locator::Css("#to"))
+        .await
+        .unwrap()
+        .select_by_value("resolved")
+        .await
+        .unwrap();
+    p.submit("#to").await;
+    p.be("customer").await;
+    p.go(&format!("/portal/tickets/{number}")).await;
+    assert_eq!(p.text("#rating-h").await, "Rate the resolution");
+    assert!(p.text("#current-rating").await.contains("Not rated yet"));
+    p.c.find(Locator::Css("#rate-bad"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    p.c.find(Locator::Css("#rate-reason"))
+        .await
+        .unwrap()
+        .select_by_value("too_slow")
+        .await
+        .unwrap();
+    p.fill("#rate-comment", "It took a hard reset to find out.")
+        .await;
+    p.submit("#rate-comment").await;
+    let shown = p.text("#current-rating").await;
+    assert!(
+        shown.contains("Bad") && shown.contains("too slow") && shown.contains("hard reset"),
+        "{shown}"
+    );
+    assert_eq!(p.text("#rating-form button").await, "Change rating");
+    p.screenshot("customer-rating").await;
+
+    // A minute later the worker sends the survey invitation; its link, in
+    // her notifications, opens the survey page, where she changes her mind.
+    clock.advance(chrono::Duration::minutes(2));
+    demo::app::work_once(&desk).await;
+    p.go("/outbox").await;
+    p.c.find(Locator::XPath(&format!(
+        "//tr[td[2][normalize-space()='#{number}']]//a[@class='survey-link']"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    p.c.wait()
+        .for_element(Locator::Css("#rating-form"))
+        .await
+        .unwrap();
+    assert_eq!(p.text("h1").await, "How did we do?");
+    assert!(p.text("#current-rating").await.contains("Bad"));
+    p.c.find(Locator::Css("#rate-good"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    p.submit("#rate-comment").await;
+    assert!(p.text("[role=status]").await.contains("Thank you"));
+    assert!(p.text("#current-rating").await.contains("Good"));
+    // A link with one character of its token changed gets the error page.
+    let url = p.c.current_url().await.unwrap();
+    // (A middle one: the last carries padding bits, and changing those
+    // makes a malformed token rather than a forged one.)
+    let path = url.path();
+    let i = path.len() - 20;
+    let swap = if &path[i..=i] == "A" { "B" } else { "A" };
+    let forged = format!("{}{swap}{}", &path[..i], &path[i + 1..]);
+    p.go(&forged).await;
+    assert_eq!(p.text("h1").await, "Survey link not valid");
+    let alert = p.text("[role=alert]").await;
+    assert!(alert.contains("403") && alert.contains("forged"), "{alert}");
+
+    // Lena's CSAT counts the rating.
+    p.be("supervisor").await;
+    assert_eq!(
+        csat(&p.xpath_text(CSAT_THIS_WEEK).await),
+        (good + 1, rated + 1),
+        "this week's CSAT"
     );
 
     // The supervisor's page and the outbox.

@@ -398,7 +398,7 @@ async fn outbox(State(app): State<AppState>, who: Persona) -> ApiResult<Response
 }
 
 /// The portal's customer: only the customer persona has one.
-fn customer(who: Persona) -> ApiResult<helpdesk::CustomerId> {
+pub(crate) fn customer(who: Persona) -> ApiResult<helpdesk::CustomerId> {
     if who == Persona::Customer {
         Ok(persona::customer())
     } else {

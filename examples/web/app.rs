@@ -73,7 +73,8 @@ impl AppState {
 }
 
 /// The demo's desk over `backend`, on `clock`, delivering into `outbox`:
-/// the README's configuration plus the demo's knowledge base categories.
+/// the README's configuration plus the demo's knowledge base categories
+/// and survey policy, with the demo's survey key.
 pub(crate) fn desk(
     backend: Backend,
     clock: Arc<dyn Clock>,
@@ -81,8 +82,10 @@ pub(crate) fn desk(
 ) -> helpdesk::Result<HelpDesk> {
     let mut config = DeskConfig::from_toml(CONFIG)?;
     config.knowledge = Some(super::kb::config()?);
+    config.surveys = Some(super::survey::policy()?);
     HelpDesk::builder()
         .config(config)
+        .survey_key(super::survey::key()?)
         .store(backend.store)
         .reports(backend.reports)
         .knowledge(backend.knowledge)
@@ -103,10 +106,12 @@ pub(crate) fn router(state: AppState) -> Router {
             "/api/v1",
             super::api::routes()
                 .merge(super::kb::api_routes())
-                .merge(super::dashboard::api_routes()),
+                .merge(super::dashboard::api_routes())
+                .merge(super::survey::api_routes()),
         )
         .merge(super::pages::routes())
         .merge(super::kb::page_routes())
+        .merge(super::survey::page_routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -163,7 +163,7 @@ pub(crate) async fn section(desk: &HelpDesk, who: Persona) -> Result<String> {
         .enumerate()
         .all(|(i, _)| report.cell(i, 0).is_none_or(|f| f.csat.of == 0))
     {
-        s.push_str(r#"<p class="muted">CSAT stays empty until customers rate resolutions: the desk does not send surveys yet.</p>"#);
+        s.push_str(r#"<p class="muted">CSAT stays empty until customers rate resolutions: in the portal, or through the survey link the desk sends a minute after a ticket is resolved.</p>"#);
     }
     // The chart is the library's SVG, built from numbers and escaped labels.
     let _ = write!(

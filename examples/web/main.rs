@@ -25,6 +25,7 @@ pub(crate) mod pages;
 pub(crate) mod persona;
 pub(crate) mod problem;
 pub(crate) mod seed;
+pub(crate) mod survey;
 pub(crate) mod views;
 
 use std::net::SocketAddr;

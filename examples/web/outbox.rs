@@ -23,6 +23,9 @@ pub(crate) struct Sent {
     pub(crate) subject: String,
     pub(crate) text: String,
     pub(crate) created_at: DateTime<Utc>,
+    /// A survey invitation's page, relative to the demo (`/survey/{token}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) survey_link: Option<String>,
 }
 
 /// Keeps the last [`KEEP`] notifications the desk delivered, newest first.
@@ -71,6 +74,11 @@ impl Notifier for DemoOutbox {
             subject: message.subject,
             text: message.text,
             created_at: n.created_at,
+            survey_link: n
+                .facts
+                .survey
+                .as_ref()
+                .map(|s| super::survey::link(&s.token)),
         };
         // A poisoned lock only means another delivery panicked mid-push;
         // the queue itself is still whole.

@@ -965,8 +965,12 @@ async fn portal_ticket(
         );
     }
     timeline.push_str("</ol>");
+    let rating = super::survey::portal_section(desk, c, &t)
+        .await
+        .map_err(with(who))?;
     let body = format!(
         r#"<dl class="facts"><dt>Status</dt><dd>{status}</dd><dt>Handled by</dt><dd>{by}</dd><dt>Opened</dt><dd>{opened}</dd></dl>
+{rating}
 <h2>Conversation</h2>
 {timeline}
 <form method="post" action="/portal/tickets/{n}/reply"><label for="reply">Reply</label><textarea id="reply" name="body" required></textarea><button type="submit">Send</button></form>"#,
@@ -1059,9 +1063,17 @@ async fn outbox(State(app): State<AppState>, Who(who): Who) -> PageResult {
         r#"<p>What the desk sent, newest first (this demo keeps the last 200 in memory; your app plugs in SMTP or a webhook).</p><div class="table-wrap"><table><thead><tr><th scope="col">When</th><th scope="col">Ticket</th><th scope="col">To</th><th scope="col">Message</th></tr></thead><tbody>"#,
     );
     for n in &sent {
+        // A survey invitation carries the bare token (the demo's policy
+        // names no page address, as the port varies): the app builds the link.
+        let link = n.survey_link.as_deref().map_or_else(String::new, |l| {
+            format!(
+                r#"<p><a class="survey-link" href="{}">Rate the resolution</a></p>"#,
+                esc(l)
+            )
+        });
         let _ = write!(
             body,
-            r#"<tr><td>{}</td><td>{}</td><td>{}</td><td><strong>{}</strong><div class="body">{}</div></td></tr>"#,
+            r#"<tr><td>{}</td><td>{}</td><td>{}</td><td><strong>{}</strong><div class="body">{}</div>{link}</td></tr>"#,
             when(n.created_at),
             esc(&n.ticket),
             esc(&n.recipient),

@@ -3,6 +3,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use helpdesk::survey::{RatingRefused, SurveyError, TokenError};
 use helpdesk::{Error, ErrorKind};
 use serde_json::{Map, Value, json};
 
@@ -47,7 +48,7 @@ impl ApiError {
                 let mut body = Map::new();
                 let kind = kind_name(e.kind());
                 body.insert("type".into(), json!(format!("urn:helpdesk:error:{kind}")));
-                body.insert("title".into(), json!(title(e.kind())));
+                body.insert("title".into(), json!(title(e)));
                 body.insert("status".into(), json!(status.as_u16()));
                 body.insert("detail".into(), json!(e.to_string()));
                 body.insert("kind".into(), json!(kind));
@@ -89,6 +90,9 @@ impl IntoResponse for ApiError {
 
 /// The HTTP status for a desk error.
 pub(crate) fn status_of(e: &Error) -> StatusCode {
+    if let Error::Survey(s) = e {
+        return survey_status(s);
+    }
     match e.kind() {
         ErrorKind::Validation => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
@@ -99,6 +103,37 @@ pub(crate) fn status_of(e: &Error) -> StatusCode {
         }
         ErrorKind::Store | ErrorKind::Notify => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// A survey answer not taken: a link that is no link (400), forged (403)
+/// or past its answer window (410); a rating that does not fit the
+/// question (422); a ticket that cannot be rated now (409), or not by
+/// this person (403).
+fn survey_status(e: &SurveyError) -> StatusCode {
+    match e {
+        SurveyError::Token(TokenError::Forged)
+        | SurveyError::Refused(RatingRefused::NotRequester) => StatusCode::FORBIDDEN,
+        SurveyError::Token(TokenError::Expired { .. }) => StatusCode::GONE,
+        SurveyError::Token(_) => StatusCode::BAD_REQUEST,
+        SurveyError::Refused(_) => StatusCode::CONFLICT,
+        // `SurveyError::Rating`: the answer does not fit the question.
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// The survey error's own name, for the problem's `survey` member.
+fn survey_code(e: &SurveyError) -> &'static str {
+    match e {
+        SurveyError::Token(TokenError::Forged) => "forged",
+        SurveyError::Token(TokenError::Expired { .. }) => "expired",
+        SurveyError::Token(_) => "malformed",
+        SurveyError::Rating(_) => "invalid_rating",
+        SurveyError::Refused(RatingRefused::NotRequester) => "not_requester",
+        SurveyError::Refused(RatingRefused::NotResolved { .. }) => "not_resolved",
+        SurveyError::Refused(RatingRefused::Closed { .. }) => "closed",
+        SurveyError::Refused(RatingRefused::Superseded { .. }) => "superseded",
+        _ => "refused",
     }
 }
 
@@ -114,12 +149,21 @@ fn kind_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Store => "store",
         ErrorKind::Corrupt => "corrupt",
         ErrorKind::Notify => "notify",
+        ErrorKind::Survey => "survey",
         _ => "internal",
     }
 }
 
-fn title(kind: ErrorKind) -> &'static str {
-    match kind {
+fn title(e: &Error) -> &'static str {
+    if let Error::Survey(s) = e {
+        return match s {
+            SurveyError::Token(TokenError::Expired { .. }) => "Survey link expired",
+            SurveyError::Token(_) => "Survey link not valid",
+            SurveyError::Rating(_) => "Invalid rating",
+            _ => "Rating not accepted",
+        };
+    }
+    match e.kind() {
         ErrorKind::Validation => "Invalid input",
         ErrorKind::NotFound => "Not found",
         ErrorKind::Conflict => "Changed concurrently",
@@ -179,6 +223,32 @@ fn fields(e: &Error, body: &mut Map<String, Value>) {
             put("status_asked", json!(status));
             put("statuses", json!(statuses));
             put("allowed", json!(allowed));
+        }
+        Error::Survey(s) => {
+            put("survey", json!(survey_code(s)));
+            survey_fields(s, &mut put);
+        }
+        _ => {}
+    }
+}
+
+fn survey_fields(e: &SurveyError, put: &mut impl FnMut(&str, Value)) {
+    match e {
+        SurveyError::Token(TokenError::Expired { expired_at }) => {
+            put("expired_at", json!(expired_at));
+        }
+        SurveyError::Rating(r) => {
+            put("field", json!(format!("rating.{}", r.field())));
+            if let helpdesk::survey::RatingError::UnknownReason { allowed, .. } = r {
+                put("allowed", json!(allowed));
+            }
+        }
+        SurveyError::Refused(RatingRefused::Closed { closed_at }) => {
+            put("closed_at", json!(closed_at));
+        }
+        SurveyError::Refused(RatingRefused::Superseded { cycle, current }) => {
+            put("cycle", json!(cycle));
+            put("current", json!(current));
         }
         _ => {}
     }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc, Weekday};
 use helpdesk::store::{TicketFilter, Visibility};
+use helpdesk::survey::{Rating, Score};
 use helpdesk::{
     Actor, Channel, Clock, CustomerId, HelpDesk, ManualClock, NewTicket, Requester, Result, Store,
     Ticket,
@@ -185,6 +186,8 @@ enum Step {
     Note(usize, &'static str),
     Move(usize, &'static str, &'static str),
     Customer(usize, &'static str),
+    /// The requester rates the resolution in the portal: good, or bad.
+    Rate(usize, bool),
 }
 
 /// Everything that happens, in time order: one or two tickets a business
@@ -240,6 +243,12 @@ fn plan(start: DateTime<Utc>, now: DateTime<Utc>) -> Vec<(DateTime<Utc>, Step)> 
                     opened + Duration::hours(22),
                     Step::Move(n, "resolved", "update rolled back"),
                 ));
+                // Some customers rate: the late answers badly, for CSAT to show.
+                if n % 5 == 4 {
+                    steps.push((opened + Duration::hours(23), Step::Rate(n, false)));
+                } else if n.is_multiple_of(3) {
+                    steps.push((opened + Duration::hours(23), Step::Rate(n, true)));
+                }
                 if opened < now - Duration::days(9) {
                     steps.push((
                         opened + Duration::days(4),
@@ -332,6 +341,17 @@ impl Sim {
             Step::Customer(n, body) => {
                 let t = &self.tickets[n];
                 self.desk.portal(t.requester.id).reply(t.id, body).await?;
+            }
+            Step::Rate(n, good) => {
+                let t = &self.tickets[n];
+                let rating = if good {
+                    Rating::new(Score::Good).comment("Quick and friendly, thank you.")
+                } else {
+                    Rating::new(Score::Bad)
+                        .reason("too_slow")
+                        .comment("A whole day for the first answer.")
+                };
+                self.desk.portal(t.requester.id).rate(t.id, rating).await?;
             }
         }
         Ok(())

@@ -18,8 +18,9 @@ use crate::id::{CustomerId, TicketId};
 use crate::notify::{Notification, SurveyLink};
 use crate::store::{TicketFilter, TicketQuery, TimeRange};
 use crate::survey::{
-    Invitation, Invited, Rating, RequesterSurveys, Skipped, SurveyError, SurveyHistory, SurveyKey,
-    SurveyPolicy, TokenClaims, exclusion, invitation_due, verify,
+    Invitation, Invited, Rating, RatingStatus, RequesterSurveys, Skipped, SurveyError,
+    SurveyHistory, SurveyKey, SurveyPolicy, TokenClaims, exclusion, invitation_due, rating_status,
+    verify,
 };
 use crate::ticket::{EventActor, EventKind, StatusCategory, Ticket, TicketEvent};
 
@@ -31,6 +32,35 @@ pub(super) struct Surveys {
 }
 
 impl HelpDesk {
+    /// The survey policy the desk sends by, if it sends surveys: a rating
+    /// page offers its [`scale`](SurveyPolicy::scale) and
+    /// [`reasons`](SurveyPolicy::reasons).
+    pub fn survey_policy(&self) -> Option<&SurveyPolicy> {
+        self.inner.surveys.as_ref().map(|s| &s.policy)
+    }
+
+    /// What the survey page of `token` shows: the ticket as its requester
+    /// sees it, and where the rating of the token's cycle stands (the
+    /// current answer; why a rating is refused, if it is). The token is
+    /// checked as by [`rate`](Self::rate): malformed, forged or expired is
+    /// an [`Error::Survey`] with a [`TokenError`](crate::survey::TokenError).
+    pub async fn survey(
+        &self,
+        token: &str,
+    ) -> Result<(crate::ticket::RequesterTicket, RatingStatus)> {
+        let surveys = self.surveys()?;
+        let claims =
+            verify(&surveys.key, token, self.inner.clock.now()).map_err(SurveyError::from)?;
+        let events = self.inner.store.timeline(claims.ticket).await?;
+        if events.is_empty() {
+            return Err(Error::not_found("ticket", claims.ticket));
+        }
+        let ticket = Ticket::replay(&events)?;
+        let by = EventActor::Requester(ticket.requester.id);
+        let status = rating_status(&events, &self.inner.lifecycle, &by, Some(claims.cycle));
+        Ok((self.portal(ticket.requester.id).view(&ticket), status))
+    }
+
     /// The survey settings, or the error saying the desk sends none.
     fn surveys(&self) -> Result<&Surveys> {
         self.inner.surveys.as_ref().ok_or(Error::NotConfigured {
@@ -282,5 +312,19 @@ impl Portal<'_> {
             )
             .await?;
         Ok(self.view(&t))
+    }
+
+    /// Where the rating of the requester's own ticket `id` stands: its
+    /// latest resolution cycle, the current answer, and why a rating is
+    /// refused now, if it is (never resolved, closed). A ticket of someone
+    /// else's is not found.
+    pub async fn rating(&self, id: TicketId) -> Result<RatingStatus> {
+        let desk = self.desk();
+        desk.surveys()?;
+        desk.load_visible(&crate::Actor::requester(self.customer()), id)
+            .await?;
+        let events = desk.inner.store.timeline(id).await?;
+        let by = EventActor::Requester(self.customer());
+        Ok(rating_status(&events, &desk.inner.lifecycle, &by, None))
     }
 }

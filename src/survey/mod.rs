@@ -60,6 +60,7 @@ mod decide;
 mod history;
 mod policy;
 mod rating;
+mod status;
 mod token;
 
 #[cfg(test)]
@@ -75,4 +76,5 @@ pub use policy::{
     TimeBasis,
 };
 pub use rating::{NpsGroup, Rating, RatingError, Scale, Score};
+pub use status::{RatingStatus, rating_status};
 pub use token::{MIN_KEY_BYTES, SurveyKey, TokenClaims, TokenError, verify};
