@@ -22,7 +22,8 @@
 //!
 //! - in memory, [`KbIndex`](crate::kb::KbIndex);
 //! - SQLite, an FTS5 external-content table (`unicode61 remove_diacritics
-//!   2`) ranked by `bm25(kb_fts, 3.0, 1.0)`;
+//!   2`, prefix indexes of 2 to 4 characters for search as you type)
+//!   ranked by `bm25(kb_fts, 3.0, 1.0)`;
 //! - PostgreSQL, a `tsvector` (`setweight` A for the title, B for the body)
 //!   with a GIN index finds the candidates; PostgreSQL has no BM25, so the
 //!   candidates (at most [`PG_CANDIDATES`], the best by `ts_rank` first)
