@@ -30,8 +30,8 @@ use std::time::{Duration, Instant};
 use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use helpdesk::kb::{
-    self, Article, ArticleCommand, ArticleId, ArticleKind, ArticleState, CategoryId, CategoryTree, KbContext,
-    KbIndex, Locale, NewArticle, SearchFilter,
+    self, Article, ArticleCommand, ArticleId, ArticleKind, ArticleState, CategoryId, CategoryTree,
+    KbContext, KbIndex, Locale, NewArticle, SearchFilter,
 };
 use helpdesk::{Actor, AgentId, CustomerId, EventId};
 use uuid::Uuid;

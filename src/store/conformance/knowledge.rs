@@ -787,7 +787,8 @@ fn new_write(n: u128, title: &str, body: &str) -> ArticleWrite {
         KbContext::new(&actor, t0()).with_ids(id, EventId::from_uuid(Uuid::from_u128(n * 10 + e)))
     };
     let new = NewArticle::new(cat("faq"), ArticleKind::Faq, locale("en"), title, body).tag("bulk");
-    let (draft, mut events) = kb::execute(None, &ArticleCommand::CreateDraft(new), &ctx(1)).unwrap();
+    let (draft, mut events) =
+        kb::execute(None, &ArticleCommand::CreateDraft(new), &ctx(1)).unwrap();
     let (public, more) = kb::execute(Some(draft), &ArticleCommand::PublishPublic, &ctx(2)).unwrap();
     events.extend(more);
     ArticleWrite::new(public, events, None)
@@ -821,7 +822,10 @@ pub async fn kb_commit_articles_all_or_none<S: KnowledgeStore + ?Sized>(store: &
         .unwrap();
     for w in [&first, &second] {
         let id = w.article.id;
-        assert_eq!(store.load_article(id).await.unwrap().as_ref(), Some(&w.article));
+        assert_eq!(
+            store.load_article(id).await.unwrap().as_ref(),
+            Some(&w.article)
+        );
         assert_eq!(store.article_history(id).await.unwrap(), w.events);
     }
     assert_eq!(
@@ -845,7 +849,13 @@ pub async fn kb_commit_articles_all_or_none<S: KnowledgeStore + ?Sized>(store: &
         .unwrap_err();
     assert!(err.is_conflict(), "{err}");
     assert_eq!(store.load_article(third.article.id).await.unwrap(), None);
-    assert!(store.article_history(third.article.id).await.unwrap().is_empty());
+    assert!(
+        store
+            .article_history(third.article.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let found = store
         .search_articles(&search("router ", &["en"], tagged, 10))
         .await

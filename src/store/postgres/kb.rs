@@ -297,12 +297,14 @@ async fn insert_articles(conn: &mut PgConnection, writes: &[&ArticleWrite]) -> R
     .execute(&mut *conn)
     .await
     .map_err(db("appending article events"))?;
-    sqlx::query("INSERT INTO kb_tags (article_id, tag) SELECT * FROM unnest($1::uuid[], $2::text[])")
-        .bind(&tag_ids)
-        .bind(&tags)
-        .execute(&mut *conn)
-        .await
-        .map_err(db("storing article tags"))?;
+    sqlx::query(
+        "INSERT INTO kb_tags (article_id, tag) SELECT * FROM unnest($1::uuid[], $2::text[])",
+    )
+    .bind(&tag_ids)
+    .bind(&tags)
+    .execute(&mut *conn)
+    .await
+    .map_err(db("storing article tags"))?;
     sqlx::query(
         "INSERT INTO kb_docs (article_id, locale, title, body, title_idx, body_idx, len) \
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], \

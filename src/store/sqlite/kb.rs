@@ -134,7 +134,8 @@ async fn insert_rows<T>(
 /// everything back.
 async fn insert_articles(conn: &mut SqliteConnection, writes: &[&ArticleWrite]) -> Result<()> {
     for chunk in writes.chunks(ROWS_PER_INSERT) {
-        let mut b = QueryBuilder::<Sqlite>::new("SELECT id, version FROM kb_articles WHERE id IN (");
+        let mut b =
+            QueryBuilder::<Sqlite>::new("SELECT id, version FROM kb_articles WHERE id IN (");
         let mut ids = b.separated(", ");
         for w in chunk {
             ids.push_bind(text_id(w.article.id.as_uuid()));
