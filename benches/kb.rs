@@ -30,11 +30,15 @@ use std::time::{Duration, Instant};
 use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use helpdesk::kb::{
-    self, Article, ArticleCommand, ArticleId, ArticleKind, CategoryId, CategoryTree, KbContext,
-    KbIndex, Locale, NewArticle, SearchFilter,
+    self, Article, ArticleCommand, ArticleId, ArticleKind, ArticleState, CategoryId, CategoryTree,
+    KbContext, KbIndex, Locale, NewArticle, SearchFilter,
 };
 use helpdesk::{Actor, AgentId, CustomerId, EventId};
 use uuid::Uuid;
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[path = "kb/sql.rs"]
+mod sql;
 
 const ARTICLES: usize = 100_000;
 const VOCABULARY: usize = 40_000;
@@ -128,7 +132,16 @@ impl Vocabulary {
     }
 }
 
-fn corpus(vocab: &Vocabulary) -> (CategoryTree, Vec<Article>) {
+/// The generated knowledge base: the category tree, each article as it is
+/// written (for the SQL back ends' bulk load) and as the domain made it
+/// (for the in-memory index).
+struct Corpus {
+    tree: CategoryTree,
+    new: Vec<(NewArticle, ArticleState)>,
+    articles: Vec<Article>,
+}
+
+fn corpus(vocab: &Vocabulary) -> Corpus {
     let mut tree = CategoryTree::new();
     let mut sections = Vec::new();
     for c in 0..5 {
@@ -155,6 +168,7 @@ fn corpus(vocab: &Vocabulary) -> (CategoryTree, Vec<Article>) {
     let lead = Actor::supervisor(AgentId::from_uuid(Uuid::from_u128(1)));
     let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     let mut rng = Rng(42);
+    let mut new_articles = Vec::with_capacity(ARTICLES);
     let articles = (0..ARTICLES)
         .map(|i| {
             let ctx = |e: u128| {
@@ -173,16 +187,22 @@ fn corpus(vocab: &Vocabulary) -> (CategoryTree, Vec<Article>) {
                 vocab.text(&mut rng, body_words, true),
             )
             .tag(format!("tag-{}", rng.below(50)));
-            let (a, _) = kb::execute(None, &ArticleCommand::CreateDraft(new), &ctx(0)).unwrap();
-            let publish = if rng.below(10) == 0 {
-                ArticleCommand::PublishInternal
+            let (a, _) =
+                kb::execute(None, &ArticleCommand::CreateDraft(new.clone()), &ctx(0)).unwrap();
+            let (publish, state) = if rng.below(10) == 0 {
+                (ArticleCommand::PublishInternal, ArticleState::Internal)
             } else {
-                ArticleCommand::PublishPublic
+                (ArticleCommand::PublishPublic, ArticleState::Public)
             };
+            new_articles.push((new, state));
             kb::execute(Some(a), &publish, &ctx(1)).unwrap().0
         })
         .collect();
-    (tree, articles)
+    Corpus {
+        tree,
+        new: new_articles,
+        articles,
+    }
 }
 
 fn queries(vocab: &Vocabulary) -> Vec<String> {
@@ -210,11 +230,12 @@ fn queries(vocab: &Vocabulary) -> Vec<String> {
 fn bench(c: &mut Criterion) {
     let vocab = Vocabulary::new();
     let started = Instant::now();
-    let (tree, articles) = corpus(&vocab);
+    let corpus = corpus(&vocab);
+    let articles = &corpus.articles;
     let generated = started.elapsed();
     let started = Instant::now();
-    let mut index = KbIndex::new(tree);
-    for a in &articles {
+    let mut index = KbIndex::new(corpus.tree.clone());
+    for a in articles {
         index.upsert(a);
     }
     let indexed = started.elapsed();
@@ -343,6 +364,12 @@ fn bench(c: &mut Criterion) {
         });
     });
     g.finish();
+    drop(index);
+
+    #[cfg(feature = "sqlite")]
+    sql::sqlite(c, &corpus, &queries);
+    #[cfg(feature = "postgres")]
+    sql::postgres(c, &corpus, &queries);
 }
 
 criterion_group!(benches, bench);

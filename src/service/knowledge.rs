@@ -133,6 +133,75 @@ impl HelpDesk {
             .await
     }
 
+    /// Loads many new articles at once, each created as a draft and, when
+    /// `state` says so, published or archived in the same step: the bulk
+    /// path for an import or a migration from another tool. Access is each
+    /// command's (agents import drafts; publishing takes a supervisor or an
+    /// admin). All are stored in one transaction
+    /// ([`KnowledgeStore::commit_articles`]), or none when any is refused.
+    /// Returns the articles in the order given; translations can follow
+    /// with [`translate_article`](Self::translate_article).
+    ///
+    /// ```
+    /// use helpdesk::{Actor, AgentId, CustomerId, HelpDesk};
+    /// use helpdesk::kb::{ArticleKind, ArticleState, CategoryId, NewArticle, SearchFilter};
+    /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+    /// let desk = HelpDesk::builder().build()?;
+    /// let lead = Actor::supervisor(AgentId::new());
+    /// let faq = CategoryId::new("faq")?;
+    /// let articles = (1..=3).map(|n| NewArticle::new(faq.clone(), ArticleKind::Faq, "en".parse().unwrap(),
+    ///     format!("Question {n}"), "The answer.")).collect();
+    /// let stored = desk.import_articles(&lead, articles, ArticleState::Public).await?;
+    /// assert_eq!(stored.len(), 3);
+    /// let found = desk.search(&Actor::requester(CustomerId::new()), "question ", &"en".parse()?,
+    ///     &SearchFilter::new(), 10).await?;
+    /// assert_eq!(found.hits.len(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn import_articles(
+        &self,
+        actor: &Actor,
+        articles: Vec<NewArticle>,
+        state: ArticleState,
+    ) -> Result<Vec<Article>> {
+        staff(actor, Action::Update)?;
+        let store = self.knowledge_store()?;
+        let then = match state {
+            ArticleState::Draft => None,
+            ArticleState::Internal => Some(ArticleCommand::PublishInternal),
+            ArticleState::Public => Some(ArticleCommand::PublishPublic),
+            ArticleState::Archived => Some(ArticleCommand::Archive),
+        };
+        let tree = &self.inner.kb.categories;
+        let now = self.inner.clock.now();
+        let context = || {
+            let ctx = KbContext::new(actor, now);
+            if tree.is_empty() {
+                ctx
+            } else {
+                ctx.with_categories(tree)
+            }
+        };
+        let mut writes = Vec::with_capacity(articles.len());
+        for new in articles {
+            let (mut article, mut events) =
+                kb::execute(None, &ArticleCommand::CreateDraft(new), &context())?;
+            if let Some(command) = &then {
+                let (after, more) = kb::execute(Some(article), command, &context())?;
+                article = after;
+                events.extend(more);
+            }
+            writes.push(ArticleWrite::new(article, events, None));
+        }
+        let stored: Vec<Article> = writes.iter().map(|w| w.article.clone()).collect();
+        let work = store.commit_articles(writes);
+        self.traced("import_articles", None, actor.kind(), work)
+            .await?;
+        Ok(stored)
+    }
+
     /// Adds a version to a translation (older versions stay readable).
     pub async fn edit_article(
         &self,

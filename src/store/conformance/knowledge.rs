@@ -778,3 +778,96 @@ pub async fn kb_suggestions_and_deflection<S: KnowledgeStore + ?Sized>(store: &S
     assert_eq!(none, Deflection::default());
     assert_eq!(none.rate(), None);
 }
+
+/// A new article's write (draft, then published public) with id `n`.
+fn new_write(n: u128, title: &str, body: &str) -> ArticleWrite {
+    let actor = lead();
+    let id = ArticleId::from_uuid(Uuid::from_u128(n));
+    let ctx = |e: u128| {
+        KbContext::new(&actor, t0()).with_ids(id, EventId::from_uuid(Uuid::from_u128(n * 10 + e)))
+    };
+    let new = NewArticle::new(cat("faq"), ArticleKind::Faq, locale("en"), title, body).tag("bulk");
+    let (draft, mut events) =
+        kb::execute(None, &ArticleCommand::CreateDraft(new), &ctx(1)).unwrap();
+    let (public, more) = kb::execute(Some(draft), &ArticleCommand::PublishPublic, &ctx(2)).unwrap();
+    events.extend(more);
+    ArticleWrite::new(public, events, None)
+}
+
+/// A batch stores every article, with its history, tags and search
+/// documents; a conflict anywhere in a batch, or one article written twice,
+/// stores nothing of it.
+pub async fn kb_commit_articles_all_or_none<S: KnowledgeStore + ?Sized>(store: &S) {
+    let existing = publish(
+        store,
+        1,
+        ArticleState::Draft,
+        "vpn",
+        ArticleKind::HowTo,
+        &[],
+        &[("en", "Connect to the VPN", "Open the client.")],
+    )
+    .await;
+    let first = new_write(101, "Bulk loaded printer guide", "Restart the spooler.");
+    let second = new_write(102, "Bulk loaded scanner guide", "Clean the glass.");
+    // An update of an existing article may ride along.
+    let actor = lead();
+    let ctx = KbContext::new(&actor, t0()).with_ids(existing.id, EventId::new());
+    let (published, events) =
+        kb::execute(Some(existing.clone()), &ArticleCommand::PublishPublic, &ctx).unwrap();
+    let update = ArticleWrite::new(published.clone(), events, Some(existing.version));
+    store
+        .commit_articles(vec![first.clone(), update, second.clone()])
+        .await
+        .unwrap();
+    for w in [&first, &second] {
+        let id = w.article.id;
+        assert_eq!(
+            store.load_article(id).await.unwrap().as_ref(),
+            Some(&w.article)
+        );
+        assert_eq!(store.article_history(id).await.unwrap(), w.events);
+    }
+    assert_eq!(
+        store.load_article(existing.id).await.unwrap(),
+        Some(published)
+    );
+    let mut tagged = SearchFilter::new();
+    tagged.tags.insert("bulk".to_owned());
+    let found = store
+        .search_articles(&search("bulk loaded ", &["en"], tagged.clone(), 10))
+        .await
+        .unwrap();
+    assert_eq!(ids(&found), vec![101, 102]);
+
+    // 101 exists: the batch is refused whole, 103 included.
+    let third = new_write(103, "Bulk loaded router guide", "Unplug it.");
+    let again = new_write(101, "Bulk loaded printer guide", "Restart the spooler.");
+    let err = store
+        .commit_articles(vec![third.clone(), again])
+        .await
+        .unwrap_err();
+    assert!(err.is_conflict(), "{err}");
+    assert_eq!(store.load_article(third.article.id).await.unwrap(), None);
+    assert!(
+        store
+            .article_history(third.article.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let found = store
+        .search_articles(&search("router ", &["en"], tagged, 10))
+        .await
+        .unwrap();
+    assert!(found.hits.is_empty());
+
+    // The same article twice in one batch is refused before storage.
+    let err = store
+        .commit_articles(vec![third.clone(), third.clone()])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Validation(_)), "{err}");
+    assert_eq!(store.load_article(third.article.id).await.unwrap(), None);
+    store.commit_articles(Vec::new()).await.unwrap();
+}

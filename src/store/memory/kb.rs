@@ -59,6 +59,32 @@ impl KnowledgeStore for InMemoryStore {
         Ok(())
     }
 
+    async fn commit_articles(&self, writes: Vec<ArticleWrite>) -> Result<()> {
+        ArticleWrite::check_batch(&writes)?;
+        let mut kb = self.kb();
+        // Every version first, so a conflict changes nothing.
+        for w in &writes {
+            let stored = kb.articles.get(&w.article.id).map(|(a, _)| a.version);
+            if stored != w.expected_version {
+                return Err(article_conflict(
+                    w.article.id,
+                    w.expected_version,
+                    stored.unwrap_or(0),
+                ));
+            }
+        }
+        for w in writes {
+            kb.index.upsert(&w.article);
+            let entry = kb
+                .articles
+                .entry(w.article.id)
+                .or_insert_with(|| (w.article.clone(), Vec::new()));
+            entry.0 = w.article;
+            entry.1.extend(w.events);
+        }
+        Ok(())
+    }
+
     async fn load_article(&self, id: ArticleId) -> Result<Option<Article>> {
         Ok(self.kb().articles.get(&id).map(|(a, _)| a.clone()))
     }

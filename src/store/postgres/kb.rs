@@ -211,6 +211,162 @@ async fn write_article(conn: &mut PgConnection, w: &ArticleWrite) -> Result<()> 
     Ok(())
 }
 
+/// Inserts new articles (`expected_version` `None`) with their events,
+/// tags and documents: one `INSERT ... SELECT FROM unnest(...)` a table,
+/// whatever the batch's size. An article that already exists is a
+/// conflict; the caller's transaction then rolls everything back.
+async fn insert_articles(conn: &mut PgConnection, writes: &[&ArticleWrite]) -> Result<()> {
+    if writes.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = writes.iter().map(|w| *w.article.id.as_uuid()).collect();
+    let existing: Option<(Uuid, i64)> =
+        sqlx::query_as("SELECT id, version FROM kb_articles WHERE id = ANY($1) LIMIT 1")
+            .bind(&ids)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db("reading article versions"))?;
+    if let Some((id, version)) = existing {
+        return Err(article_conflict(
+            ArticleId::from_uuid(id),
+            None,
+            to_u64(version, "version")?,
+        ));
+    }
+    let mut a = ArticleColumns::default();
+    let mut e = EventColumns::default();
+    let (mut tag_ids, mut tags) = (Vec::new(), Vec::new());
+    let mut d = DocColumns::default();
+    for w in writes {
+        let art = &w.article;
+        let id = *art.id.as_uuid();
+        a.state.push(art.state.as_str());
+        a.category.push(art.category.as_str().to_owned());
+        a.kind.push(art.kind.as_str().to_owned());
+        a.snapshot.push(to_json(art)?);
+        a.version.push(to_i64(art.version, "version")?);
+        a.updated_at.push(art.updated_at);
+        for ev in &w.events {
+            e.article.push(id);
+            e.seq.push(to_i64(ev.seq, "seq")?);
+            e.kind.push(ev.kind.name());
+            e.at.push(ev.at);
+            e.payload.push(to_json(ev)?);
+        }
+        for t in tags_of(art) {
+            tag_ids.push(id);
+            tags.push(t);
+        }
+        for doc in docs_of(art) {
+            d.article.push(id);
+            d.len.push(doc.len);
+            d.locale.push(doc.locale);
+            d.title.push(doc.title);
+            d.body.push(doc.body);
+            d.title_idx.push(doc.title_idx);
+            d.body_idx.push(doc.body_idx);
+        }
+    }
+    sqlx::query(
+        "INSERT INTO kb_articles (id, state, category, kind, snapshot, version, updated_at) \
+         SELECT id, state, category, kind, snapshot::jsonb, version, updated_at \
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], \
+                     $7::timestamptz[]) AS r (id, state, category, kind, snapshot, version, updated_at)",
+    )
+    .bind(&ids)
+    .bind(&a.state)
+    .bind(&a.category)
+    .bind(&a.kind)
+    .bind(&a.snapshot)
+    .bind(&a.version)
+    .bind(&a.updated_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db("writing articles"))?;
+    sqlx::query(
+        "INSERT INTO kb_events (article_id, seq, kind, at, payload) \
+         SELECT article_id, seq, kind, at, payload::jsonb \
+         FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::timestamptz[], $5::text[]) \
+              AS r (article_id, seq, kind, at, payload)",
+    )
+    .bind(&e.article)
+    .bind(&e.seq)
+    .bind(&e.kind)
+    .bind(&e.at)
+    .bind(&e.payload)
+    .execute(&mut *conn)
+    .await
+    .map_err(db("appending article events"))?;
+    sqlx::query(
+        "INSERT INTO kb_tags (article_id, tag) SELECT * FROM unnest($1::uuid[], $2::text[])",
+    )
+    .bind(&tag_ids)
+    .bind(&tags)
+    .execute(&mut *conn)
+    .await
+    .map_err(db("storing article tags"))?;
+    sqlx::query(
+        "INSERT INTO kb_docs (article_id, locale, title, body, title_idx, body_idx, len) \
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], \
+                              $6::text[], $7::int[])",
+    )
+    .bind(&d.article)
+    .bind(&d.locale)
+    .bind(&d.title)
+    .bind(&d.body)
+    .bind(&d.title_idx)
+    .bind(&d.body_idx)
+    .bind(&d.len)
+    .execute(&mut *conn)
+    .await
+    .map_err(db("indexing articles"))?;
+    sqlx::query(
+        "UPDATE kb_stats SET docs = docs + $1, total_len = total_len + $2 WHERE only_row = 1",
+    )
+    .bind(i64::try_from(d.len.len()).unwrap_or(i64::MAX))
+    .bind(d.len.iter().map(|l| i64::from(*l)).sum::<i64>())
+    .execute(&mut *conn)
+    .await
+    .map_err(db("updating the search statistics"))?;
+    Ok(())
+}
+
+/// JSON text for a `::jsonb` cast in a bulk insert.
+fn to_json(v: &impl serde::Serialize) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::store("serializing an article", e))
+}
+
+/// Column arrays for `unnest`.
+#[derive(Default)]
+struct ArticleColumns {
+    state: Vec<&'static str>,
+    category: Vec<String>,
+    kind: Vec<String>,
+    snapshot: Vec<String>,
+    version: Vec<i64>,
+    updated_at: Vec<DateTime<Utc>>,
+}
+
+#[derive(Default)]
+struct EventColumns {
+    article: Vec<Uuid>,
+    seq: Vec<i64>,
+    kind: Vec<&'static str>,
+    at: Vec<DateTime<Utc>>,
+    payload: Vec<String>,
+}
+
+#[derive(Default)]
+struct DocColumns {
+    article: Vec<Uuid>,
+    locale: Vec<String>,
+    title: Vec<String>,
+    body: Vec<String>,
+    title_idx: Vec<String>,
+    body_idx: Vec<String>,
+    len: Vec<i32>,
+}
+
 impl PostgresStore {
     /// The index's size (documents, total words) and each clause's
     /// document frequency over the whole index, in one round trip.
@@ -340,6 +496,22 @@ impl KnowledgeStore for PostgresStore {
             .map_err(db("starting a transaction"))?;
         write_article(&mut tx, &write).await?;
         tx.commit().await.map_err(db("committing an article"))
+    }
+
+    async fn commit_articles(&self, writes: Vec<ArticleWrite>) -> Result<()> {
+        ArticleWrite::check_batch(&writes)?;
+        let mut tx = self
+            .pool
+            .begin_with(BEGIN_WRITE)
+            .await
+            .map_err(db("starting a transaction"))?;
+        let (new, changed): (Vec<&ArticleWrite>, Vec<&ArticleWrite>) =
+            writes.iter().partition(|w| w.expected_version.is_none());
+        for w in changed {
+            write_article(&mut tx, w).await?;
+        }
+        insert_articles(&mut tx, &new).await?;
+        tx.commit().await.map_err(db("committing articles"))
     }
 
     async fn load_article(&self, id: ArticleId) -> Result<Option<Article>> {

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::{BEGIN_WRITE, SqliteStore, micros, text_id};
 use crate::error::{Error, Result};
@@ -107,6 +107,123 @@ async fn write_article(conn: &mut SqliteConnection, w: &ArticleWrite) -> Result<
     Ok(())
 }
 
+/// Rows per multi-row `INSERT`: at most 7 parameters a row keeps a
+/// statement well below SQLite's 32,766 bound parameters.
+const ROWS_PER_INSERT: usize = 500;
+
+/// Inserts `rows` into `head` (`INSERT INTO t (cols) `), at most
+/// [`ROWS_PER_INSERT`] a statement.
+async fn insert_rows<T>(
+    conn: &mut SqliteConnection,
+    head: &str,
+    rows: &[T],
+    what: &'static str,
+    mut bind: impl FnMut(sqlx::query_builder::Separated<'_, Sqlite, &'static str>, &T),
+) -> Result<()> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut b = QueryBuilder::<Sqlite>::new(head);
+        b.push_values(chunk, &mut bind);
+        b.build().execute(&mut *conn).await.map_err(db(what))?;
+    }
+    Ok(())
+}
+
+/// Inserts new articles (`expected_version` `None`) with their events,
+/// tags and documents, each table in multi-row statements. An article
+/// that already exists is a conflict; the caller's transaction then rolls
+/// everything back.
+async fn insert_articles(conn: &mut SqliteConnection, writes: &[&ArticleWrite]) -> Result<()> {
+    for chunk in writes.chunks(ROWS_PER_INSERT) {
+        let mut b =
+            QueryBuilder::<Sqlite>::new("SELECT id, version FROM kb_articles WHERE id IN (");
+        let mut ids = b.separated(", ");
+        for w in chunk {
+            ids.push_bind(text_id(w.article.id.as_uuid()));
+        }
+        b.push(") LIMIT 1");
+        let existing: Option<(String, i64)> = b
+            .build_query_as()
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db("reading article versions"))?;
+        if let Some((id, version)) = existing {
+            let id: ArticleId = id
+                .parse()
+                .map_err(|e| Error::corrupt("a stored article id", Some(Box::new(e))))?;
+            return Err(article_conflict(id, None, to_u64(version, "version")?));
+        }
+    }
+    let mut articles = Vec::with_capacity(writes.len());
+    let mut events = Vec::with_capacity(writes.len() * 2);
+    let mut tags = Vec::new();
+    let mut docs = Vec::with_capacity(writes.len());
+    for w in writes {
+        let a = &w.article;
+        let id = text_id(a.id.as_uuid());
+        articles.push((id, a, to_i64(a.version, "version")?));
+        for e in &w.events {
+            events.push((id, e, to_i64(e.seq, "seq")?));
+        }
+        tags.extend(tags_of(a).map(|t| (id, t)));
+        docs.extend(docs_of(a).into_iter().map(|d| (id, d)));
+    }
+    insert_rows(
+        conn,
+        "INSERT INTO kb_articles (id, state, category, kind, snapshot, version, updated_at) ",
+        &articles,
+        "writing articles",
+        |mut r, (id, a, version)| {
+            r.push_bind(*id)
+                .push_bind(a.state.as_str())
+                .push_bind(a.category.as_str())
+                .push_bind(a.kind.as_str())
+                .push_bind(Json(*a))
+                .push_bind(*version)
+                .push_bind(micros(a.updated_at));
+        },
+    )
+    .await?;
+    insert_rows(
+        conn,
+        "INSERT INTO kb_events (article_id, seq, kind, at, payload) ",
+        &events,
+        "appending article events",
+        |mut r, (id, e, seq)| {
+            r.push_bind(*id)
+                .push_bind(*seq)
+                .push_bind(e.kind.name())
+                .push_bind(micros(e.at))
+                .push_bind(Json(*e));
+        },
+    )
+    .await?;
+    insert_rows(
+        conn,
+        "INSERT INTO kb_tags (article_id, tag) ",
+        &tags,
+        "storing article tags",
+        |mut r, (id, tag)| {
+            r.push_bind(*id).push_bind(*tag);
+        },
+    )
+    .await?;
+    insert_rows(
+        conn,
+        "INSERT INTO kb_docs (article_id, locale, title, body, title_idx, body_idx) ",
+        &docs,
+        "indexing articles",
+        |mut r, (id, d)| {
+            r.push_bind(*id)
+                .push_bind(d.locale.as_str())
+                .push_bind(d.title.as_str())
+                .push_bind(d.body.as_str())
+                .push_bind(d.title_idx.as_str())
+                .push_bind(d.body_idx.as_str());
+        },
+    )
+    .await
+}
+
 impl SqliteStore {
     /// One ranked search with `mode`; returns hits before highlighting.
     async fn fts(
@@ -164,6 +281,22 @@ impl KnowledgeStore for SqliteStore {
             .map_err(db("starting a transaction"))?;
         write_article(&mut tx, &write).await?;
         tx.commit().await.map_err(db("committing an article"))
+    }
+
+    async fn commit_articles(&self, writes: Vec<ArticleWrite>) -> Result<()> {
+        ArticleWrite::check_batch(&writes)?;
+        let mut tx = self
+            .pool
+            .begin_with(BEGIN_WRITE)
+            .await
+            .map_err(db("starting a transaction"))?;
+        let (new, changed): (Vec<&ArticleWrite>, Vec<&ArticleWrite>) =
+            writes.iter().partition(|w| w.expected_version.is_none());
+        for w in changed {
+            write_article(&mut tx, w).await?;
+        }
+        insert_articles(&mut tx, &new).await?;
+        tx.commit().await.map_err(db("committing articles"))
     }
 
     async fn load_article(&self, id: ArticleId) -> Result<Option<Article>> {

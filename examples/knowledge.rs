@@ -4,7 +4,7 @@
 //! a solved ticket without the customer's personal data.
 //!
 //! ```sh
-//! cargo run --example kb
+//! cargo run --example knowledge
 //! ```
 
 use std::sync::Arc;
@@ -179,7 +179,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// A fresh directory for the example's database.
 fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("helpdesk-kb-example-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("helpdesk-knowledge-example-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
