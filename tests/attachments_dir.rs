@@ -12,7 +12,7 @@ use std::sync::Arc;
 use helpdesk::intake::{InboundAttachment, InboundMessage, Sender};
 use helpdesk::privacy::LocalKeyProvider;
 use helpdesk::store::{AttachmentStore, DirAttachmentStore, SqliteStore};
-use helpdesk::{Actor, AgentId, Channel, ErrorKind, HelpDesk, Received, TicketStore};
+use helpdesk::{Actor, AgentId, Channel, ErrorKind, HelpDesk, Received, TicketId, TicketStore};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n a small screenshot";
 
@@ -198,28 +198,39 @@ days = 30
 action = "delete"
 "#;
 
-/// Retention's delete removes the files of the deleted ticket that no
-/// other attachment refers to, and keeps the shared ones.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retention_removes_files_nothing_refers_to() {
-    let w = world(Some(RETENTION)).await;
-    let agent = boss();
-    let only_mine = InboundAttachment::new("log.txt", "text/plain", &b"only on the first"[..]);
-    let first = w
+/// Ada's ticket with the shared PNG and a file only she sent (`mine`), and
+/// Grace's with the PNG alone: two files in the directory.
+async fn ada_and_grace(w: &World, mine: &'static [u8]) -> (TicketId, TicketId) {
+    let only_hers = InboundAttachment::new("log.txt", "text/plain", mine);
+    let ada = w
         .desk
-        .receive(chat("chat-1", "ada").attachment(only_mine))
+        .receive(chat("chat-1", "ada").attachment(only_hers))
         .await
         .unwrap()
         .ticket_id()
         .unwrap();
-    let kept = w
+    let grace = w
         .desk
         .receive(chat("chat-2", "grace"))
         .await
         .unwrap()
         .ticket_id()
         .unwrap();
-    assert_eq!(files_in(&w.files).len(), 2, "the shared PNG and the log");
+    assert_eq!(
+        files_in(&w.files).len(),
+        2,
+        "the shared PNG and Ada's own file"
+    );
+    (ada, grace)
+}
+
+/// Retention's delete removes the files of the deleted ticket that no
+/// other attachment refers to, and keeps the shared ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_removes_files_nothing_refers_to() {
+    let w = world(Some(RETENTION)).await;
+    let agent = boss();
+    let (first, kept) = ada_and_grace(&w, b"only on the first").await;
     w.desk
         .transition(&agent, first, "resolved", None)
         .await
@@ -247,26 +258,7 @@ async fn retention_removes_files_nothing_refers_to() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn erasure_removes_the_requesters_files() {
     let w = world(Some(RETENTION)).await;
-    let passport = InboundAttachment::new("passport.png", "image/png", &b"ada's passport"[..]);
-    let ada = w
-        .desk
-        .receive(chat("chat-1", "ada").attachment(passport))
-        .await
-        .unwrap()
-        .ticket_id()
-        .unwrap();
-    let grace = w
-        .desk
-        .receive(chat("chat-2", "grace"))
-        .await
-        .unwrap()
-        .ticket_id()
-        .unwrap();
-    assert_eq!(
-        files_in(&w.files).len(),
-        2,
-        "the shared PNG and the passport"
-    );
+    let (ada, grace) = ada_and_grace(&w, b"ada's passport").await;
     let admin = Actor::admin(AgentId::new());
     let customer = w.desk.get(&admin, ada).await.unwrap().requester.id;
 
