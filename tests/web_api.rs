@@ -341,6 +341,17 @@ async fn assign_change_group_escalate_split_and_merge() {
         )
         .await;
     assert_eq!(source["ticket"]["status"], "closed");
+    // The staff timeline names the tickets it links to by number.
+    let page = d
+        .call("GET", &format!("/tickets/{n}"), Some("supervisor"), None)
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    for line in [
+        format!("split off #{child}"),
+        format!("merged #{child} into it"),
+    ] {
+        assert!(page.text.contains(&line), "{line:?} not in {}", page.text);
+    }
 
     let sum = d
         .ok("GET", "/api/v1/supervisor/summary", "supervisor", None)

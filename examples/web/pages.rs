@@ -463,7 +463,15 @@ fn url_escape(s: &str) -> String {
 // ------------------------------------------------------------- ticket
 
 /// One staff timeline entry: its class and what it says.
-fn describe(desk: &HelpDesk, e: &TicketEvent) -> (&'static str, String) {
+/// What a staff timeline shows for a ticket id: its number, or "a deleted
+/// ticket" (retention may have deleted it), from [`HelpDesk::links`].
+type Refs = std::collections::HashMap<helpdesk::TicketId, String>;
+
+fn reference(refs: &Refs, id: helpdesk::TicketId) -> String {
+    refs.get(&id).cloned().unwrap_or_else(|| id.to_string())
+}
+
+fn describe(desk: &HelpDesk, refs: &Refs, e: &TicketEvent) -> (&'static str, String) {
     let who = match e.actor {
         EventActor::Requester(_) => "Customer".to_owned(),
         EventActor::Agent(a) => agent_name(desk, a),
@@ -554,10 +562,31 @@ fn describe(desk: &HelpDesk, e: &TicketEvent) -> (&'static str, String) {
                 esc(reason)
             ),
         ),
-        EventKind::Linked { link } => ("", format!("linked it ({}) to {}", link.kind, link.target)),
-        EventKind::Split { children } => ("", format!("split off {} ticket(s)", children.len())),
-        EventKind::MergedInto { into } => ("", format!("merged it into {into}")),
-        EventKind::MergedFrom { source } => ("", format!("merged {source} into it")),
+        EventKind::Linked { link } => (
+            "",
+            format!(
+                "linked it ({}) to {}",
+                link.kind,
+                reference(refs, link.target)
+            ),
+        ),
+        EventKind::Split { children } => (
+            "",
+            format!(
+                "split off {}",
+                children
+                    .iter()
+                    .map(|c| reference(refs, *c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+        EventKind::MergedInto { into } => {
+            ("", format!("merged it into {}", reference(refs, *into)))
+        }
+        EventKind::MergedFrom { source } => {
+            ("", format!("merged {} into it", reference(refs, *source)))
+        }
         EventKind::SlaPolicyApplied { policy, reason } => (
             "",
             format!("applied SLA policy {} ({})", esc(policy), esc(reason)),
@@ -602,11 +631,24 @@ async fn ticket(State(app): State<AppState>, Who(who): Who, Path(key): Path<Stri
         .timeline(&actor, v.ticket.id)
         .await
         .map_err(with(who))?;
+    let refs: Refs = desk
+        .links(&actor, v.ticket.id)
+        .await
+        .map_err(with(who))?
+        .into_iter()
+        .map(|l| {
+            let shown = match l.target {
+                helpdesk::LinkTarget::Ticket { reference } => reference.to_string(),
+                _ => "a deleted ticket".to_owned(),
+            };
+            (l.ticket, shown)
+        })
+        .collect();
     let t = &v.ticket;
     let n = t.reference.0;
     let mut timeline = String::from(r#"<ol class="timeline">"#);
     for e in &events {
-        let (class, text) = describe(desk, e);
+        let (class, text) = describe(desk, &refs, e);
         let label = if class == "internal" {
             r#" <span class="muted">(staff only)</span>"#
         } else {
