@@ -21,6 +21,10 @@ use helpdesk::{
     ManualClock, NewTicket, Priority, Requester, Store, Ticket,
 };
 
+#[path = "support/backends.rs"]
+#[macro_use]
+mod backends;
+
 /// Monday 2026-03-02 09:00 in New York (EST).
 const MONDAY_9: &str = "2026-03-02T14:00:00Z";
 
@@ -298,58 +302,6 @@ async fn sla_status_without_sla_says_how_to_add_one(w: World) {
         "this desk has no SLA policy configured; add one with HelpDeskBuilder::sla or an [sla] \
          table in the desk configuration"
     );
-}
-
-macro_rules! backends {
-    ($($scenario:ident),* $(,)?) => {
-        $(
-            mod $scenario {
-                use super::*;
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn memory() {
-                    super::$scenario(World::new(Arc::new(helpdesk::InMemoryStore::new()))).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    let dir = tempfile::tempdir().unwrap();
-                    let store = helpdesk::store::SqliteStore::open(dir.path().join("desk.db"))
-                        .await
-                        .unwrap();
-                    super::$scenario(World::new(Arc::new(store))).await;
-                }
-
-                #[cfg(feature = "postgres")]
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    let Ok(url) = std::env::var("HELPDESK_TEST_POSTGRES_URL") else {
-                        eprintln!("HELPDESK_TEST_POSTGRES_URL is not set: PostgreSQL not tested");
-                        return;
-                    };
-                    let schema = format!("helpdesk_test_{}", uuid::Uuid::now_v7().simple());
-                    let store = helpdesk::store::PostgresStore::connect_with_schema(&url, &schema)
-                        .await
-                        .unwrap();
-                    super::$scenario(World::new(Arc::new(store.clone()))).await;
-                    store.close().await;
-                    drop_schema(&url, &schema).await;
-                }
-            }
-        )*
-    };
-}
-
-#[cfg(feature = "postgres")]
-async fn drop_schema(url: &str, schema: &str) {
-    use sqlx::Connection;
-    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP SCHEMA \"{schema}\" CASCADE"
-    )))
-    .execute(&mut conn)
-    .await
-    .unwrap();
 }
 
 backends!(

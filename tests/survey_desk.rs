@@ -22,6 +22,10 @@ use helpdesk::{
     RecordingNotifier, Requester, Ticket, TicketId,
 };
 
+#[path = "support/backends.rs"]
+#[macro_use]
+mod backends;
+
 /// Monday 2026-03-02 09:00 UTC.
 const MONDAY_9: &str = "2026-03-02T09:00:00Z";
 
@@ -499,58 +503,6 @@ async fn rating_rules(w: World) {
         .filter(|k| matches!(k, EventKind::SatisfactionRated(_)))
         .count();
     assert_eq!(ratings, 2, "the portal's and the link's");
-}
-
-macro_rules! backends {
-    ($($scenario:ident),* $(,)?) => {
-        $(
-            mod $scenario {
-                use super::*;
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn memory() {
-                    super::$scenario(World::new(Arc::new(helpdesk::InMemoryStore::new()))).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    let dir = tempfile::tempdir().unwrap();
-                    let store = helpdesk::store::SqliteStore::open(dir.path().join("desk.db"))
-                        .await
-                        .unwrap();
-                    super::$scenario(World::new(Arc::new(store))).await;
-                }
-
-                #[cfg(feature = "postgres")]
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    let Ok(url) = std::env::var("HELPDESK_TEST_POSTGRES_URL") else {
-                        eprintln!("HELPDESK_TEST_POSTGRES_URL is not set: PostgreSQL not tested");
-                        return;
-                    };
-                    let schema = format!("helpdesk_test_{}", uuid::Uuid::now_v7().simple());
-                    let store = helpdesk::store::PostgresStore::connect_with_schema(&url, &schema)
-                        .await
-                        .unwrap();
-                    super::$scenario(World::new(Arc::new(store.clone()))).await;
-                    store.close().await;
-                    drop_schema(&url, &schema).await;
-                }
-            }
-        )*
-    };
-}
-
-#[cfg(feature = "postgres")]
-async fn drop_schema(url: &str, schema: &str) {
-    use sqlx::Connection;
-    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP SCHEMA \"{schema}\" CASCADE"
-    )))
-    .execute(&mut conn)
-    .await
-    .unwrap();
 }
 
 backends!(
