@@ -137,6 +137,10 @@ impl Vocabulary {
 /// (for the in-memory index).
 struct Corpus {
     tree: CategoryTree,
+    #[cfg_attr(
+        not(any(feature = "sqlite", feature = "postgres")),
+        allow(dead_code, reason = "read by the SQL back ends' loads only")
+    )]
     new: Vec<(NewArticle, ArticleState)>,
     articles: Vec<Article>,
 }

@@ -81,6 +81,7 @@ pub(crate) fn check_key(sha256: &str) -> Result<()> {
 }
 
 /// The corruption a content that does not hash to its key gives.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "dir-attachments"))]
 pub(crate) fn wrong_content(sha256: &str, found: &str, place: impl fmt::Display) -> Error {
     Error::corrupt(
         format!("attachment content {place} hashes to {found}, not to its key {sha256}"),
